@@ -1,0 +1,93 @@
+"""The ``layertopo`` command: thin wrappers that parse, call the library, and print."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from pydantic import ValidationError
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, help="Topology of neural network activations.")
+console = Console(stderr=True)
+
+ConfigOption = Annotated[Path | None, typer.Option("--config", "-c", help="YAML config (see configs/).")]
+OutOption = Annotated[Path | None, typer.Option("--out", "-o", help="Run folder (default runs/<name>).")]
+SetOption = Annotated[list[str] | None, typer.Option("--set", help="Override, e.g. --set training.epochs=20.")]
+
+
+@app.command()
+def run(
+    config: ConfigOption = None,
+    out: OutOption = None,
+    set_: SetOption = None,
+    resume: Annotated[Path | None, typer.Option("--resume", help="Continue the run in this folder.")] = None,
+) -> None:
+    """Run an experiment: train, capture, compute topology, write tables and the report."""
+    from layertopo.config import load_config
+    from layertopo.pipeline import run_experiment
+    from layertopo.store import StoreError
+
+    if resume is not None and config is None and (resume / "config.yaml").exists():
+        config = resume / "config.yaml"
+    try:
+        cfg = load_config(config, set_ or [])
+    except (ValidationError, ValueError, FileNotFoundError) as exc:
+        console.print(f"[red]Invalid configuration:[/red] {exc}")
+        raise typer.Exit(2) from None
+    out_dir = resume or out or Path("runs") / cfg.name
+    console.print(f"layertopo: running [bold]{cfg.name}[/bold] into {out_dir}")
+    try:
+        with _progress() as bars:
+            tasks: dict[str, int] = {}
+
+            def report(stage: str, done: int, total: int) -> None:
+                if stage not in tasks:
+                    tasks[stage] = bars.add_task(stage, total=total)
+                bars.update(tasks[stage], completed=done, total=total)
+
+            result = run_experiment(cfg, out_dir, resume=resume is not None or out is None, progress=report)
+    except (StoreError, FileExistsError, ValueError) as exc:
+        console.print(f"[red]Error:[/red] {exc}")
+        raise typer.Exit(1) from None
+    _print_verdicts(result.manifest)
+    console.print(f"Report: {result.run_dir / 'report.html'}  ({result.manifest['timings']['total']:.0f} s)")
+
+
+@app.command()
+def report(run_dir: Annotated[Path, typer.Argument(help="A run folder.")]) -> None:
+    """Rebuild report.html and figures/ from a run folder's stored tables."""
+    from layertopo.report import build_report
+
+    try:
+        path = build_report(run_dir)
+    except FileNotFoundError as exc:
+        console.print(f"[red]Error:[/red] {exc}")
+        raise typer.Exit(1) from None
+    console.print(f"Report: {path}")
+
+
+def _progress() -> Progress:
+    return Progress(
+        TextColumn("{task.description:>10}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+        console=console, transient=False,
+    )
+
+
+def _print_verdicts(manifest: dict) -> None:
+    table = Table(title="Verdict")
+    for column in ("model", "test accuracy", "train accuracy", "learned", "overfits"):
+        table.add_column(column)
+    for v in manifest.get("verdicts", []):
+        table.add_row(
+            v["model"], f"{v['test_accuracy']:.3f} ± {v['test_accuracy_std']:.3f}",
+            f"{v['train_accuracy']:.3f}", "yes" if v["learned"] else "no", "yes" if v["overfits"] else "no",
+        )
+    Console().print(table)
+
+
+if __name__ == "__main__":
+    app()

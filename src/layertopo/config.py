@@ -1,0 +1,199 @@
+"""Configuration of an experiment: one pydantic model per stage, loaded from YAML.
+
+Unknown keys are rejected everywhere (``extra="forbid"``) so that a typo never silently
+falls back to a default. ``--set key.path=value`` overrides are applied to the raw mapping
+before validation, so they are checked like the file itself.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+DatasetKind = Literal["concentric_spheres", "intersecting_spheres", "shells", "linked_circles"]
+SplitName = Literal["train", "test", "all"]
+SPLITS: tuple[str, ...] = ("train", "test", "all")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class DataConfig(_Strict):
+    """Which synthetic dataset to draw and how much of it."""
+
+    kind: DatasetKind = "concentric_spheres"
+    dim: int = Field(12, ge=2, description="ambient dimension d")
+    n_train: int = Field(2000, ge=4)
+    n_test: int = Field(1000, ge=4)
+    noise: float = Field(0.0, ge=0.0, description="std of isotropic Gaussian noise")
+    seed: int = 0
+
+
+class ModelConfig(_Strict):
+    """A fully connected network: hidden widths (ints, or 'd', 'd/4', '2d' in terms of the input dim)."""
+
+    widths: list[int | str] = Field(min_length=1)
+    activation: Literal["relu", "tanh", "gelu", "sigmoid", "leaky_relu"] = "relu"
+
+    @field_validator("widths")
+    @classmethod
+    def _widths_parse(cls, widths: list[int | str]) -> list[int | str]:
+        for w in widths:
+            resolve_width(w, 12)  # raises on a malformed entry
+        return widths
+
+
+class TrainingConfig(_Strict):
+    optimizer: Literal["adam", "sgd"] = "adam"
+    lr: float = Field(1e-3, gt=0.0)
+    momentum: float = Field(0.0, ge=0.0, lt=1.0)
+    batch_size: int = Field(128, ge=1)
+    epochs: int = Field(100, ge=1)
+    weight_decay: float = Field(0.0, ge=0.0)
+    seeds: list[int] = Field(default_factory=lambda: [0, 1, 2], min_length=1)
+    device: Literal["auto", "cpu", "cuda"] = "auto"
+
+
+class CaptureConfig(_Strict):
+    """Which epochs, layers and splits to record. ``layers=None`` means every layer."""
+
+    epochs: list[int] = Field(default_factory=lambda: [0, 5, 20, 50, 100], min_length=1)
+    layers: list[str] | None = None
+    splits: list[SplitName] = Field(default_factory=lambda: list(SPLITS), min_length=1)
+
+    @field_validator("epochs")
+    @classmethod
+    def _epochs_sorted(cls, epochs: list[int]) -> list[int]:
+        if any(e < 0 for e in epochs):
+            raise ValueError(f"snapshot epochs must be >= 0 (0 = initialisation), got {epochs}")
+        return sorted(set(epochs))
+
+
+class SignificanceConfig(_Strict):
+    """Separates topological signal from sampling noise; see ``layertopo.topology.significance``.
+
+    H0: drop the ``1 - density_keep`` sparsest points (largest distance to the ``k``-th neighbour),
+    then count merge heights above ``h0_factor`` times the median ``k``-NN distance.
+    H1+: Bobrowski & Skraba's universal null distribution of log log(death/birth), with a
+    Bonferroni-corrected level ``alpha``; or a bar whose death/birth ratio reaches ``ratio_min``.
+    """
+
+    k: int = Field(10, ge=1)
+    density_keep: float = Field(0.95, gt=0.0, le=1.0)
+    h0_factor: float = Field(3.0, gt=0.0)
+    alpha: float = Field(0.05, gt=0.0, lt=1.0)
+    ratio_min: float = Field(3.5, gt=1.0)
+
+
+class TopologyConfig(_Strict):
+    maxdim: int = Field(1, ge=0, le=2)
+    metric: Literal["euclidean", "cosine"] = "euclidean"
+    engine: Literal["auto", "ripser", "giotto", "gudhi"] = "auto"
+    max_points: int | None = Field(500, ge=3)
+    subsample: Literal["maxmin", "random"] = "maxmin"
+    significance: SignificanceConfig = SignificanceConfig()
+    n_jobs: int = Field(2, ge=1)
+    time_limit: float | None = Field(300.0, gt=0, description="seconds per cloud; None = no limit")
+
+
+class ExperimentConfig(_Strict):
+    name: str = "default"
+    data: DataConfig = DataConfig()
+    models: dict[str, ModelConfig] = Field(
+        default_factory=lambda: {
+            "good": ModelConfig(widths=[64, 64, 64, 64]),
+            "bad": ModelConfig(widths=["d/4", 64, 64, 64]),
+        },
+        min_length=1,
+    )
+    training: TrainingConfig = TrainingConfig()
+    capture: CaptureConfig = CaptureConfig()
+    topology: TopologyConfig = TopologyConfig()
+
+    @model_validator(mode="after")
+    def _check_consistency(self) -> ExperimentConfig:
+        last = self.training.epochs
+        beyond = [e for e in self.capture.epochs if e > last]
+        if beyond:
+            raise ValueError(
+                f"capture.epochs {beyond} lie beyond the last training epoch ({last}); "
+                f"use epochs between 0 and {last}"
+            )
+        for name, model in self.models.items():
+            widths = [resolve_width(w, self.data.dim) for w in model.widths]
+            if min(widths) < 1:
+                raise ValueError(f"model '{name}': width {model.widths} resolves to {widths} for d={self.data.dim}")
+        return self
+
+
+def resolve_width(width: int | str, dim: int) -> int:
+    """Turn a width entry into an int: ``64`` -> 64, ``'d'`` -> dim, ``'d/4'`` -> dim // 4, ``'2d'`` -> 2 * dim.
+
+    Raises
+    ------
+    ValueError
+        If the entry is not an int or one of those forms, or is not positive.
+    """
+    if isinstance(width, int):
+        value = width
+    else:
+        text = width.replace(" ", "").lower()
+        try:
+            if text == "d":
+                value = dim
+            elif text.startswith("d/"):
+                value = dim // int(text[2:])
+            elif text.endswith("d"):
+                value = int(text[:-1]) * dim
+            else:
+                value = int(text)
+        except ValueError:
+            raise ValueError(f"width {width!r} is not an int nor of the form 'd', 'd/N' or 'Nd'") from None
+    if value < 1:
+        raise ValueError(f"width {width!r} resolves to {value} for d={dim}; widths must be >= 1")
+    return value
+
+
+def load_config(path: str | Path | None = None, overrides: list[str] | None = None) -> ExperimentConfig:
+    """Read a YAML config (or the defaults), apply ``key.path=value`` overrides, validate.
+
+    Parameters
+    ----------
+    path : path to a YAML file, or None for the built-in defaults.
+    overrides : strings such as ``"training.epochs=20"``; values are parsed as YAML.
+    """
+    raw: dict[str, Any] = {}
+    if path is not None:
+        path = Path(path)
+        if not path.is_file():
+            raise FileNotFoundError(f"config file {path} does not exist; see configs/ for examples")
+        loaded = yaml.safe_load(path.read_text())
+        if loaded is not None and not isinstance(loaded, dict):
+            raise ValueError(f"config file {path} must hold a mapping at the top level")
+        raw = loaded or {}
+    for item in overrides or []:
+        apply_override(raw, item)
+    return ExperimentConfig.model_validate(raw)
+
+
+def apply_override(raw: dict[str, Any], item: str) -> None:
+    """Set ``raw[a][b][c] = value`` for ``item = "a.b.c=value"`` (value parsed as YAML)."""
+    if "=" not in item:
+        raise ValueError(f"override {item!r} must look like key.path=value, e.g. training.epochs=20")
+    key, _, text = item.partition("=")
+    parts = key.strip().split(".")
+    node = raw
+    for part in parts[:-1]:
+        node = node.setdefault(part, {})
+        if not isinstance(node, dict):
+            raise ValueError(f"override {item!r}: '{part}' is not a section")
+    node[parts[-1]] = yaml.safe_load(text)
+
+
+def config_to_yaml(config: ExperimentConfig) -> str:
+    """The resolved configuration as YAML text (every default written out)."""
+    return yaml.safe_dump(config.model_dump(mode="json"), sort_keys=False)

@@ -1,0 +1,348 @@
+"""``run_experiment``: config -> data -> models -> training (snapshots) -> capture -> topology -> report.
+
+Every result goes through ``RunStore`` (atomic writes). Units of work are marked finished in the
+manifest (``train/<model>/<seed>``, ``topology/<model>/<seed>/<epoch>``); with ``resume=True`` a
+finished unit is loaded, not recomputed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import platform
+import subprocess
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import torch
+
+from layertopo.analysis import training_verdicts
+from layertopo.capture import capture_activations
+from layertopo.config import ExperimentConfig, config_to_yaml, resolve_width
+from layertopo.data import Dataset, make_dataset
+from layertopo.models import build_mlp, layer_names
+from layertopo.parallel import JobResult, run_jobs
+from layertopo.store import RunStore, atomic_write_bytes, atomic_write_text, read_npz, write_npz, write_parquet
+from layertopo.training import fit
+
+#: progress(stage, done, total): stage is "training" or "topology".
+Progress = Callable[[str, int, int], None]
+
+KEY_COLUMNS = ["model", "seed", "epoch", "layer", "layer_index", "split", "label", "dim"]
+
+
+@dataclass
+class RunResult:
+    run_dir: Path
+    history: pd.DataFrame
+    summaries: pd.DataFrame
+    manifest: dict[str, Any]
+
+
+def run_experiment(
+    config: ExperimentConfig,
+    out_dir: str | Path,
+    *,
+    resume: bool = True,
+    progress: Progress | None = None,
+    build_report: bool = True,
+) -> RunResult:
+    """Run the whole experiment of ``config`` into ``out_dir`` and return its tables.
+
+    Parameters
+    ----------
+    config : the validated experiment configuration
+    out_dir : the run folder (created; an existing one is resumed when ``resume``)
+    resume : reuse finished units recorded in the folder's manifest
+    progress : optional callback ``progress(stage, done, total)``
+    build_report : write figures and ``report.html`` at the end
+    """
+    store = RunStore(out_dir)
+    store.open()
+    _check_resumable(store, config, resume)
+    atomic_write_text(store.path("config.yaml"), config_to_yaml(config))
+    started = time.perf_counter()
+    store.update_manifest(
+        name=config.name,
+        status="running",
+        started=datetime.now(UTC).isoformat(timespec="seconds"),
+        versions=package_versions(),
+        git_revision=git_revision(),
+        seeds=config.training.seeds,
+        data_seed=config.data.seed,
+        finished=store.read_manifest().get("finished", []) if resume else [],
+    )
+    dataset = make_dataset(
+        config.data.kind,
+        n_train=config.data.n_train,
+        n_test=config.data.n_test,
+        dim=config.data.dim,
+        noise=config.data.noise,
+        seed=config.data.seed,
+    )
+    timings: dict[str, float] = {}
+    t0 = time.perf_counter()
+    history = train_all(config, dataset, store, progress=progress)
+    timings["training"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    summaries = topology_all(config, dataset, store, progress=progress)
+    timings["topology"] = time.perf_counter() - t0
+    runs = store.read_manifest().get("runs", {})
+    verdicts = training_verdicts(history, status={k: v["status"] for k, v in runs.items()})
+    manifest = store.update_manifest(
+        verdicts=[v.as_dict() for v in verdicts],
+        dataset={"kind": dataset.name, "description": dataset.description, "betti": dataset.betti},
+    )
+    if build_report:
+        from layertopo.report import build_report as write_report
+
+        t0 = time.perf_counter()
+        write_report(store.root)
+        timings["report"] = time.perf_counter() - t0
+    timings["total"] = time.perf_counter() - started
+    manifest = store.update_manifest(
+        status="finished", timings=timings, finished_at=datetime.now(UTC).isoformat(timespec="seconds")
+    )
+    return RunResult(store.root, history, summaries, manifest)
+
+
+# --- training ------------------------------------------------------------------------------------
+
+
+class SnapshotCallback:
+    """Captures activations and a checkpoint at the snapshot epochs (an ``EpochCallback``)."""
+
+    def __init__(self, store: RunStore, config: ExperimentConfig, model_name: str, seed: int, dataset: Dataset):
+        self.store, self.config, self.model_name, self.seed, self.dataset = store, config, model_name, seed, dataset
+
+    def on_epoch_end(self, epoch: int, model: torch.nn.Module, **kwargs: Any) -> None:
+        if epoch not in self.config.capture.epochs:
+            return
+        layers = selected_layers(self.config, model)
+        arrays = {}
+        for split, X in (("train", self.dataset.X_train), ("test", self.dataset.X_test)):
+            for layer, values in capture_activations(model, X, layers).items():
+                arrays[f"{layer}__{split}"] = values
+        write_npz(self.store.activations_path(self.model_name, self.seed, epoch), **arrays)
+        self._checkpoint(epoch, model, kwargs)
+
+    def _checkpoint(self, epoch: int, model: torch.nn.Module, extra: dict[str, Any]) -> None:
+        state = {"epoch": epoch, "model": model.state_dict(), "torch_rng": torch.random.get_rng_state()}
+        if "optimizer" in extra:
+            state["optimizer"] = extra["optimizer"].state_dict()
+        if "generator" in extra:
+            state["data_order_rng"] = extra["generator"].get_state()
+        buffer = io.BytesIO()
+        torch.save(state, buffer)
+        atomic_write_bytes(self.store.checkpoint_path(self.model_name, self.seed, epoch), buffer.getvalue())
+
+
+def train_all(
+    config: ExperimentConfig, dataset: Dataset, store: RunStore, *, progress: Progress | None = None
+) -> pd.DataFrame:
+    """Train every model and seed (skipping finished ones) and return the combined history table."""
+    units = [(name, seed) for name in config.models for seed in config.training.seeds]
+    parts = []
+    for i, (name, seed) in enumerate(units):
+        unit = f"train/{name}/{seed}"
+        path = store.history_part(name, seed)
+        if not (store.is_done(unit) and path.exists()):
+            model = build_model(config, name, dataset, seed)
+            result = fit(
+                model,
+                dataset.X_train,
+                dataset.y_train,
+                {"train": (dataset.X_train, dataset.y_train), "test": (dataset.X_test, dataset.y_test)},
+                config.training,
+                seed=seed,
+                callbacks=[SnapshotCallback(store, config, name, seed, dataset)],
+            )
+            frame = pd.DataFrame(result.history)
+            frame.insert(0, "seed", seed)
+            frame.insert(0, "model", name)
+            write_parquet(path, frame)
+            runs = store.read_manifest().get("runs", {})
+            runs[f"{name}/{seed}"] = {"status": result.status, "last_epoch": result.last_epoch,
+                                      "seconds": round(result.seconds, 3)}
+            store.update_manifest(runs=runs)
+            store.mark_done(unit)
+        parts.append(pd.read_parquet(path))
+        if progress:
+            progress("training", i + 1, len(units))
+    history = pd.concat(parts, ignore_index=True)
+    write_parquet(store.path("history.parquet"), history)
+    return history
+
+
+def build_model(config: ExperimentConfig, name: str, dataset: Dataset, seed: int) -> torch.nn.Module:
+    spec = config.models[name]
+    widths = [resolve_width(w, dataset.dim) for w in spec.widths]
+    return build_mlp(dataset.dim, widths, dataset.n_classes, spec.activation, seed=seed)
+
+
+def selected_layers(config: ExperimentConfig, model: torch.nn.Module) -> list[str]:
+    """The configured layers, or every layer (input, hidden1.., logits); unknown names are rejected."""
+    available = layer_names(len(model.widths) - 2)
+    if config.capture.layers is None:
+        return available
+    unknown = [name for name in config.capture.layers if name not in available]
+    if unknown:
+        raise ValueError(f"capture.layers {unknown} not in the model; valid names: {available}")
+    return list(config.capture.layers)
+
+
+# --- topology ------------------------------------------------------------------------------------
+
+
+def topology_all(
+    config: ExperimentConfig, dataset: Dataset, store: RunStore, *, progress: Progress | None = None
+) -> pd.DataFrame:
+    """Diagrams and summaries of every cloud, one unit per (model, seed, epoch); identical clouds are
+    computed once (the input layer is the same for every model, seed and epoch)."""
+    units = [
+        (name, seed, epoch)
+        for name in config.models
+        for seed in config.training.seeds
+        for epoch in config.capture.epochs
+        if store.activations_path(name, seed, epoch).exists()
+    ]
+    cache: dict[str, JobResult] = {}
+    frames, timing_rows = [], []
+    total = len(units)
+    for i, (name, seed, epoch) in enumerate(units):
+        unit = f"topology/{name}/{seed}/{epoch}"
+        part = store.summaries_part(name, seed, epoch)
+        if not (store.is_done(unit) and part.exists()):
+            rows, dgms, timings = _topology_unit(config, dataset, store, name, seed, epoch, cache)
+            write_npz(store.diagrams_path(name, seed, epoch), **dgms)
+            write_parquet(part, pd.DataFrame(rows))
+            timing_rows.extend(timings)
+            store.mark_done(unit)
+        frames.append(pd.read_parquet(part))
+        if progress:
+            progress("topology", i + 1, total)
+    summaries = pd.concat(frames, ignore_index=True).sort_values(KEY_COLUMNS, kind="stable").reset_index(drop=True)
+    write_parquet(store.path("summaries.parquet"), summaries)
+    if timing_rows:
+        write_parquet(store.path("timings.parquet"), pd.DataFrame(timing_rows))
+    return summaries
+
+
+def _topology_unit(
+    config: ExperimentConfig,
+    dataset: Dataset,
+    store: RunStore,
+    name: str,
+    seed: int,
+    epoch: int,
+    cache: dict[str, JobResult],
+) -> tuple[list[dict[str, Any]], dict[str, np.ndarray], list[dict[str, Any]]]:
+    activations = read_npz(store.activations_path(name, seed, epoch))
+    keys, jobs, hashes = [], [], []
+    for layer, split, label, X, labels in iter_clouds(activations, dataset, config.capture.splits):
+        where = f"model={name} seed={seed} epoch={epoch} layer={layer} split={split} label={label}"
+        keys.append((layer, split, label))
+        hashes.append(_cloud_hash(X, labels))
+        jobs.append((X, labels, where))
+    todo = [h for h in dict.fromkeys(hashes) if h not in cache]
+    pending = [jobs[hashes.index(h)] for h in todo]
+    for h, result in zip(todo, run_jobs(pending, config.topology, n_jobs=config.topology.n_jobs), strict=True):
+        cache[h] = result
+    rows, dgms, timings = [], {}, []
+    for (layer, split, label), h in zip(keys, hashes, strict=True):
+        diagrams, cloud_rows, seconds = cache[h]
+        base = {"model": name, "seed": seed, "epoch": epoch, "layer": layer,
+                "layer_index": layer_index(layer), "split": split, "label": label}
+        rows.extend({**base, **row} for row in cloud_rows)
+        for dim, dgm in enumerate(diagrams):
+            dgms[f"{layer}__{split}__{label}__h{dim}"] = dgm
+        timings.append({**base, "seconds": seconds})
+    return rows, dgms, timings
+
+
+def iter_clouds(activations: dict[str, np.ndarray], dataset: Dataset, splits: list[str]):
+    """Yield (layer, split, label, X, labels) for every stored layer, split and label.
+
+    ``split="all"`` is train and test together; ``label="all"`` keeps every class (and passes the
+    labels on for the class-separation summary), ``label="c"`` keeps class c only.
+    """
+    layers = list(dict.fromkeys(key.rsplit("__", 1)[0] for key in activations))
+    for layer in layers:
+        for split in splits:
+            if split == "all":
+                X = np.concatenate([activations[f"{layer}__train"], activations[f"{layer}__test"]])
+                y = np.concatenate([dataset.y_train, dataset.y_test])
+            else:
+                X = activations[f"{layer}__{split}"]
+                y = dataset.y_train if split == "train" else dataset.y_test
+            yield layer, split, "all", X, y
+            for c in np.unique(y):
+                yield layer, split, str(c), X[y == c], None
+
+
+def layer_index(layer: str) -> int:
+    """Depth of a layer: input 0, hiddenK K, logits 1000 (after every hidden layer)."""
+    if layer == "input":
+        return 0
+    if layer == "logits":
+        return 1000
+    if layer.startswith("hidden") and layer[6:].isdigit():
+        return int(layer[6:])
+    return 500
+
+
+def _cloud_hash(X: np.ndarray, labels: np.ndarray | None) -> str:
+    digest = hashlib.sha1(np.ascontiguousarray(X).view(np.uint8))
+    digest.update(str(X.shape).encode())
+    if labels is not None:
+        digest.update(np.ascontiguousarray(labels).view(np.uint8))
+    return digest.hexdigest()
+
+
+# --- manifest helpers ----------------------------------------------------------------------------
+
+
+def _check_resumable(store: RunStore, config: ExperimentConfig, resume: bool) -> None:
+    existing = store.path("config.yaml")
+    if not existing.exists():
+        return
+    if not resume:
+        raise FileExistsError(
+            f"{store.root} already holds a run; pass --resume to continue it or choose another --out folder"
+        )
+    if existing.read_text() != config_to_yaml(config):
+        raise ValueError(
+            f"{existing} holds a different configuration than the one given; resuming would mix results. "
+            "Use the stored config (layertopo run --resume RUN_DIR) or another --out folder"
+        )
+
+
+def package_versions() -> dict[str, str]:
+    from importlib.metadata import PackageNotFoundError, version
+
+    names = ["layertopo", "torch", "numpy", "scipy", "scikit-learn", "pandas", "ripser", "giotto-ph", "gudhi",
+             "persim", "joblib"]
+    versions = {"python": platform.python_version()}
+    for name in names:
+        try:
+            versions[name] = version(name)
+        except PackageNotFoundError:
+            versions[name] = "not installed"
+    return versions
+
+
+def git_revision() -> str | None:
+    try:
+        out = subprocess.run(
+            ["git", "rev-parse", "HEAD"], capture_output=True, text=True, timeout=5,
+            cwd=Path(__file__).resolve().parent,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return out.stdout.strip() or None if out.returncode == 0 else None

@@ -1,0 +1,165 @@
+"""The run directory: every write is atomic, and the manifest says what is finished.
+
+A write goes to a temporary file in the same folder, is flushed and fsync'ed, then renamed over
+the target (``os.replace``), so a killed process leaves either the old file or the new one, never
+a partial file. Orphan temporary files of an earlier killed run are swept when a store is opened.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+TEMP_PREFIX = ".tmp-layertopo-"
+
+
+class StoreError(OSError):
+    """The run directory cannot be written; the message names the path and what to do."""
+
+
+def atomic_write_bytes(path: str | Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` atomically (temp file in the same folder + fsync + rename)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with _atomic(path) as handle:
+        handle.write(data)
+
+
+def atomic_write_text(path: str | Path, text: str) -> None:
+    atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def write_json(path: str | Path, obj: Any) -> None:
+    atomic_write_text(path, json.dumps(obj, indent=2, sort_keys=True, default=_json_default) + "\n")
+
+
+def read_json(path: str | Path) -> Any:
+    return json.loads(Path(path).read_text())
+
+
+def write_parquet(path: str | Path, frame: pd.DataFrame) -> None:
+    buffer = io.BytesIO()
+    frame.to_parquet(buffer, index=False)
+    atomic_write_bytes(path, buffer.getvalue())
+
+
+def write_npz(path: str | Path, **arrays: np.ndarray) -> None:
+    buffer = io.BytesIO()
+    np.savez_compressed(buffer, **arrays)
+    atomic_write_bytes(path, buffer.getvalue())
+
+
+def read_npz(path: str | Path) -> dict[str, np.ndarray]:
+    with np.load(path, allow_pickle=False) as data:
+        return {key: data[key] for key in data.files}
+
+
+def sweep_temp_files(root: str | Path) -> list[Path]:
+    """Delete temporary files left by a killed write under ``root``; returns what was removed."""
+    removed = []
+    for path in Path(root).rglob(f"{TEMP_PREFIX}*"):
+        path.unlink(missing_ok=True)
+        removed.append(path)
+    return removed
+
+
+class RunStore:
+    """Paths and bookkeeping of one run directory (layout in DESIGN.md)."""
+
+    def __init__(self, root: str | Path) -> None:
+        self.root = Path(root)
+
+    def open(self) -> None:
+        """Create the folder, check that it is writable, and sweep orphan temp files."""
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+            probe = self.root / f"{TEMP_PREFIX}probe"
+            probe.write_bytes(b"ok")
+            probe.unlink()
+        except OSError as exc:
+            raise StoreError(
+                f"cannot write to the run folder {self.root}: {exc.strerror or exc}; "
+                "choose another --out folder or free space there"
+            ) from exc
+        sweep_temp_files(self.root)
+
+    # --- paths -----------------------------------------------------------------------------------
+    def path(self, *parts: str) -> Path:
+        return self.root.joinpath(*parts)
+
+    def activations_path(self, model: str, seed: int, epoch: int) -> Path:
+        return self.path("activations", model, f"seed{seed}", f"epoch{epoch:04d}.npz")
+
+    def checkpoint_path(self, model: str, seed: int, epoch: int) -> Path:
+        return self.path("checkpoints", model, f"seed{seed}", f"epoch{epoch:04d}.pt")
+
+    def history_part(self, model: str, seed: int) -> Path:
+        return self.path("history", f"{model}-seed{seed}.parquet")
+
+    def diagrams_path(self, model: str, seed: int, epoch: int) -> Path:
+        return self.path("diagrams", model, f"seed{seed}", f"epoch{epoch:04d}.npz")
+
+    def summaries_part(self, model: str, seed: int, epoch: int) -> Path:
+        return self.path("summaries", model, f"seed{seed}", f"epoch{epoch:04d}.parquet")
+
+    # --- manifest --------------------------------------------------------------------------------
+    @property
+    def manifest_path(self) -> Path:
+        return self.path("manifest.json")
+
+    def read_manifest(self) -> dict[str, Any]:
+        return read_json(self.manifest_path) if self.manifest_path.exists() else {}
+
+    def update_manifest(self, **fields: Any) -> dict[str, Any]:
+        manifest = self.read_manifest()
+        manifest.update(fields)
+        write_json(self.manifest_path, manifest)
+        return manifest
+
+    def is_done(self, unit: str) -> bool:
+        return unit in self.read_manifest().get("finished", [])
+
+    def mark_done(self, unit: str) -> None:
+        manifest = self.read_manifest()
+        finished = manifest.setdefault("finished", [])
+        if unit not in finished:
+            finished.append(unit)
+        write_json(self.manifest_path, manifest)
+
+
+@contextmanager
+def _atomic(path: Path) -> Iterator[io.BufferedWriter]:
+    try:
+        fd, temp = tempfile.mkstemp(prefix=TEMP_PREFIX, dir=path.parent)
+    except OSError as exc:
+        raise StoreError(f"cannot write {path}: {exc.strerror or exc}; check the folder's space and permissions") from exc
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            yield handle
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temp, path)
+    except BaseException as exc:
+        Path(temp).unlink(missing_ok=True)
+        if isinstance(exc, OSError) and not isinstance(exc, StoreError):
+            raise StoreError(f"cannot write {path}: {exc.strerror or exc}; earlier files are intact") from exc
+        raise
+
+
+def _json_default(obj: Any) -> Any:
+    if isinstance(obj, np.generic):
+        return obj.item()
+    if isinstance(obj, np.ndarray):
+        return obj.tolist()
+    if isinstance(obj, Path):
+        return str(obj)
+    raise TypeError(f"cannot serialise {type(obj).__name__} to JSON")

@@ -1,0 +1,144 @@
+"""``persistence_diagrams``: a point cloud in, persistence diagrams and their provenance out."""
+
+from __future__ import annotations
+
+import time
+import warnings
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy.spatial.distance import pdist, squareform
+
+from layertopo.topology.engines import choose_engine, run_engine
+from layertopo.topology.subsample import SUBSAMPLERS
+from layertopo.topology.validation import CloudError, check_cloud
+
+#: Bytes a dense float64 distance matrix may take before the cloud is subsampled with a warning.
+DEFAULT_MEMORY_BUDGET = 2 * 1024**3
+
+
+@dataclass
+class PersistenceResult:
+    """Diagrams of one cloud and everything needed to interpret them.
+
+    Attributes
+    ----------
+    dgms : list of ndarray of shape (k_i, 2), float64, one per homology dimension 0..maxdim
+    points : ndarray of shape (n_used, n_features), the centred, de-duplicated, subsampled cloud
+    n_input : rows given; n_unique : after merging duplicates; n_used : after subsampling
+    cover_radius : every unique point lies within this distance of a used point (0 = no subsampling)
+    engine, metric, threshold, seconds : how the diagrams were computed
+    flags : e.g. ``("duplicates", "collapsed", "memory_subsampled")``
+    rows : ndarray of shape (n_used,), the input row each used point came from
+    """
+
+    dgms: list[np.ndarray]
+    points: np.ndarray
+    n_input: int
+    n_unique: int
+    n_used: int
+    cover_radius: float
+    engine: str
+    metric: str
+    threshold: float
+    seconds: float
+    flags: tuple[str, ...] = field(default=())
+    rows: np.ndarray | None = None
+
+    def __getitem__(self, dim: int) -> np.ndarray:
+        return self.dgms[dim]
+
+
+def persistence_diagrams(
+    X: object,
+    *,
+    maxdim: int = 1,
+    metric: str = "euclidean",
+    engine: str = "auto",
+    max_points: int | None = None,
+    subsample: str = "maxmin",
+    threshold: float | None = None,
+    random_state: int | None = 0,
+    memory_budget: int = DEFAULT_MEMORY_BUDGET,
+    where: str = "",
+) -> PersistenceResult:
+    """Vietoris-Rips persistence diagrams of a point cloud.
+
+    Parameters
+    ----------
+    X : array-like of shape (n_points, n_features)
+    maxdim : highest homology dimension (0, 1 or 2).
+    metric : ``"euclidean"`` or ``"cosine"`` (distances computed in float64).
+    engine : ``"auto"``, ``"mst"`` (H0 only), ``"ripser"``, ``"giotto"`` or ``"gudhi"``; all are exact.
+    max_points : subsample to at most this many points (None = use every unique point).
+    subsample : ``"maxmin"`` (farthest-point landmarks) or ``"random"``.
+    threshold : largest edge length in the filtration (None = no limit); classes alive at the
+        threshold get ``death = inf``.
+    random_state : seeds the subsampling.
+    memory_budget : bytes allowed for the distance matrix; a larger cloud is subsampled, with a warning.
+    where : the cloud's key, named in error messages.
+
+    Returns
+    -------
+    PersistenceResult
+    """
+    if maxdim not in (0, 1, 2):
+        raise ValueError(f"maxdim must be 0, 1 or 2, got {maxdim}")
+    if subsample not in SUBSAMPLERS:
+        raise ValueError(f"subsample must be one of {sorted(SUBSAMPLERS)}, got {subsample!r}")
+    if metric not in ("euclidean", "cosine"):
+        raise ValueError(f"metric must be 'euclidean' or 'cosine', got {metric!r}")
+    start = time.perf_counter()
+    cloud = check_cloud(X, where=where, centre=metric == "euclidean")
+    flags = list(cloud.flags)
+    points = cloud.points
+    if metric == "cosine":
+        points = _cosine_ready(points, where)
+    limit = _memory_limit(memory_budget)
+    target = len(points) if max_points is None else min(max_points, len(points))
+    if target > limit:
+        warnings.warn(
+            f"cloud{f' ({where})' if where else ''} of {target} points needs a "
+            f"{8 * target**2 / 1024**3:.1f} GiB distance matrix, over the memory budget; "
+            f"subsampling to {limit} points (raise memory_budget or set max_points to choose)",
+            stacklevel=2,
+        )
+        target = limit
+        flags.append("memory_subsampled")
+    indices, cover = SUBSAMPLERS[subsample](points, target, metric=metric, random_state=random_state)
+    used = points[indices]
+    thresh = np.inf if threshold is None else float(threshold)
+    chosen = choose_engine(len(used), maxdim) if engine == "auto" else engine
+    if "collapsed" in flags or len(used) == 1:
+        dgms = [np.array([[0.0, np.inf]])] + [np.empty((0, 2)) for _ in range(maxdim)]
+    else:
+        D = squareform(pdist(used, metric=metric))
+        dgms = run_engine(chosen, D, maxdim, thresh)
+    return PersistenceResult(
+        dgms=dgms,
+        points=used,
+        n_input=cloud.n_input,
+        n_unique=len(points),
+        n_used=len(used),
+        cover_radius=cover,
+        engine=chosen,
+        metric=metric,
+        threshold=thresh,
+        seconds=time.perf_counter() - start,
+        flags=tuple(flags),
+        rows=cloud.rows[indices],
+    )
+
+
+def _memory_limit(memory_budget: int) -> int:
+    return max(3, int(np.sqrt(memory_budget / 8)))
+
+
+def _cosine_ready(points: np.ndarray, where: str) -> np.ndarray:
+    norms = np.linalg.norm(points, axis=1)
+    if (norms == 0).any():
+        raise CloudError(
+            f"cloud{f' ({where})' if where else ''} has {int((norms == 0).sum())} points at its centre; "
+            "the cosine distance is undefined there - use metric='euclidean'"
+        )
+    return points

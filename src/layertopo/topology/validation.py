@@ -1,0 +1,100 @@
+"""Checks that run before any PH engine sees a cloud (FINDINGS §4 lists how engines fail otherwise).
+
+Real errors raise ``CloudError`` (a ``ValueError``) with what is wrong, where (the cloud's key, when
+given) and how to fix it. Harmless oddities are repaired and recorded as flags instead:
+
+* duplicate points are merged (they add only zero-length H0 bars, and make ripser emit spurious
+  near-zero bars);
+* the cloud is centred, so float32 engines do not lose the spread of a cloud far from the origin;
+* a collapsed cloud (every point identical, e.g. a dead ReLU layer) is flagged ``collapsed``: its
+  diagrams are one infinite H0 bar and nothing else.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+
+class CloudError(ValueError):
+    """A point cloud that cannot be analysed; the message says why and how to fix it."""
+
+
+@dataclass(frozen=True)
+class CheckedCloud:
+    """A validated cloud: float64, centred, duplicates merged.
+
+    Attributes
+    ----------
+    points : ndarray of shape (n_unique, n_features), float64
+    n_input : number of rows given
+    n_duplicates : rows dropped as exact duplicates of earlier rows
+    rows : ndarray of shape (n_unique,), the input row each point came from (increasing)
+    flags : e.g. ``("collapsed",)``, ``("duplicates",)``
+    """
+
+    points: np.ndarray
+    n_input: int
+    n_duplicates: int
+    rows: np.ndarray
+    flags: tuple[str, ...] = field(default=())
+
+    @property
+    def collapsed(self) -> bool:
+        return "collapsed" in self.flags
+
+
+def check_cloud(X: object, *, where: str = "", centre: bool = True) -> CheckedCloud:
+    """Validate and normalise a point cloud.
+
+    Parameters
+    ----------
+    X : array-like of shape (n_points, n_features)
+    where : the cloud's key, named in every error (e.g. ``"model=good seed=0 epoch=5 layer=hidden2"``).
+    centre : subtract the mean (keeps Euclidean distances; set False for the cosine metric).
+
+    Raises
+    ------
+    CloudError
+        Wrong shape, no points, no features, or non-finite values (with their count and first row).
+    """
+    at = f" ({where})" if where else ""
+    try:
+        points = np.asarray(X, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise CloudError(f"cloud{at} is not numeric: {exc}") from None
+    if points.ndim != 2:
+        raise CloudError(
+            f"cloud{at} must have shape (n_points, n_features), got shape {points.shape}; "
+            "flatten feature maps with X.reshape(len(X), -1)"
+        )
+    if points.shape[0] == 0:
+        raise CloudError(f"cloud{at} has no points; check the label and split selection")
+    if points.shape[1] == 0:
+        raise CloudError(f"cloud{at} has no features (shape {points.shape})")
+    bad = ~np.isfinite(points)
+    if bad.any():
+        rows = np.flatnonzero(bad.any(axis=1))
+        raise CloudError(
+            f"cloud{at} has {int(bad.sum())} non-finite values (NaN or inf) in {len(rows)} rows, "
+            f"first at row {int(rows[0])}; the network likely diverged - lower the learning rate "
+            "or drop those rows"
+        )
+    n_input = len(points)
+    if n_input > 1:
+        _, first = np.unique(points, axis=0, return_index=True)
+        rows = np.sort(first)
+    else:
+        rows = np.arange(n_input)
+    unique = points[rows]
+    flags: list[str] = []
+    if len(unique) < n_input:
+        flags.append("duplicates")
+    if len(unique) == 1:
+        flags.append("collapsed")
+    if centre:
+        unique = unique - unique.mean(axis=0)
+    return CheckedCloud(
+        points=unique, n_input=n_input, n_duplicates=n_input - len(unique), rows=rows, flags=tuple(flags)
+    )
