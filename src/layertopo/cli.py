@@ -72,8 +72,12 @@ def report(run_dir: Annotated[Path, typer.Argument(help="A run folder.")]) -> No
 
 def _progress() -> Progress:
     return Progress(
-        TextColumn("{task.description:>10}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-        console=console, transient=False,
+        TextColumn("{task.description:>10}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=False,
     )
 
 
@@ -83,8 +87,11 @@ def _print_verdicts(manifest: dict) -> None:
         table.add_column(column)
     for v in manifest.get("verdicts", []):
         table.add_row(
-            v["model"], f"{v['test_accuracy']:.3f} ± {v['test_accuracy_std']:.3f}",
-            f"{v['train_accuracy']:.3f}", "yes" if v["learned"] else "no", "yes" if v["overfits"] else "no",
+            v["model"],
+            f"{v['test_accuracy']:.3f} ± {v['test_accuracy_std']:.3f}",
+            f"{v['train_accuracy']:.3f}",
+            "yes" if v["learned"] else "no",
+            "yes" if v["overfits"] else "no",
         )
     Console().print(table)
 

@@ -120,13 +120,16 @@ class ExperimentConfig(_Strict):
         beyond = [e for e in self.capture.epochs if e > last]
         if beyond:
             raise ValueError(
-                f"capture.epochs {beyond} lie beyond the last training epoch ({last}); "
-                f"use epochs between 0 and {last}"
+                f"capture.epochs {beyond} lie beyond the last training epoch ({last}); use epochs between 0 and {last}"
             )
         for name, model in self.models.items():
             widths = [resolve_width(w, self.data.dim) for w in model.widths]
             if min(widths) < 1:
                 raise ValueError(f"model '{name}': width {model.widths} resolves to {widths} for d={self.data.dim}")
+            valid = ["input", *[f"hidden{i}" for i in range(1, len(widths) + 1)], "logits"]
+            unknown = [layer for layer in self.capture.layers or [] if layer not in valid]
+            if unknown:
+                raise ValueError(f"capture.layers {unknown} not in model '{name}'; valid names: {valid}")
         return self
 
 

@@ -28,7 +28,14 @@ from layertopo.config import ExperimentConfig, config_to_yaml, resolve_width
 from layertopo.data import Dataset, make_dataset
 from layertopo.models import build_mlp, layer_names
 from layertopo.parallel import JobResult, run_jobs
-from layertopo.store import RunStore, atomic_write_bytes, atomic_write_text, read_npz, write_npz, write_parquet
+from layertopo.store import (
+    RunStore,
+    atomic_write_bytes,
+    atomic_write_text,
+    read_npz,
+    write_npz,
+    write_parquet,
+)
 from layertopo.training import fit
 
 #: progress(stage, done, total): stage is "training" or "topology".
@@ -168,8 +175,11 @@ def train_all(
             frame.insert(0, "model", name)
             write_parquet(path, frame)
             runs = store.read_manifest().get("runs", {})
-            runs[f"{name}/{seed}"] = {"status": result.status, "last_epoch": result.last_epoch,
-                                      "seconds": round(result.seconds, 3)}
+            runs[f"{name}/{seed}"] = {
+                "status": result.status,
+                "last_epoch": result.last_epoch,
+                "seconds": round(result.seconds, 3),
+            }
             store.update_manifest(runs=runs)
             store.mark_done(unit)
         parts.append(pd.read_parquet(path))
@@ -257,8 +267,15 @@ def _topology_unit(
     rows, dgms, timings = [], {}, []
     for (layer, split, label), h in zip(keys, hashes, strict=True):
         diagrams, cloud_rows, seconds = cache[h]
-        base = {"model": name, "seed": seed, "epoch": epoch, "layer": layer,
-                "layer_index": layer_index(layer), "split": split, "label": label}
+        base = {
+            "model": name,
+            "seed": seed,
+            "epoch": epoch,
+            "layer": layer,
+            "layer_index": layer_index(layer),
+            "split": split,
+            "label": label,
+        }
         rows.extend({**base, **row} for row in cloud_rows)
         for dim, dgm in enumerate(diagrams):
             dgms[f"{layer}__{split}__{label}__h{dim}"] = dgm
@@ -326,8 +343,19 @@ def _check_resumable(store: RunStore, config: ExperimentConfig, resume: bool) ->
 def package_versions() -> dict[str, str]:
     from importlib.metadata import PackageNotFoundError, version
 
-    names = ["layertopo", "torch", "numpy", "scipy", "scikit-learn", "pandas", "ripser", "giotto-ph", "gudhi",
-             "persim", "joblib"]
+    names = [
+        "layertopo",
+        "torch",
+        "numpy",
+        "scipy",
+        "scikit-learn",
+        "pandas",
+        "ripser",
+        "giotto-ph",
+        "gudhi",
+        "persim",
+        "joblib",
+    ]
     versions = {"python": platform.python_version()}
     for name in names:
         try:
@@ -340,7 +368,10 @@ def package_versions() -> dict[str, str]:
 def git_revision() -> str | None:
     try:
         out = subprocess.run(
-            ["git", "rev-parse", "HEAD"], capture_output=True, text=True, timeout=5,
+            ["git", "rev-parse", "HEAD"],
+            capture_output=True,
+            text=True,
+            timeout=5,
             cwd=Path(__file__).resolve().parent,
         )
     except (OSError, subprocess.SubprocessError):

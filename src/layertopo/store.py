@@ -141,8 +141,11 @@ def _atomic(path: Path) -> Iterator[io.BufferedWriter]:
     try:
         fd, temp = tempfile.mkstemp(prefix=TEMP_PREFIX, dir=path.parent)
     except OSError as exc:
-        raise StoreError(f"cannot write {path}: {exc.strerror or exc}; check the folder's space and permissions") from exc
+        raise StoreError(
+            f"cannot write {path}: {exc.strerror or exc}; check the folder's space and permissions"
+        ) from exc
     try:
+        os.fchmod(fd, 0o666 & ~_umask())
         with os.fdopen(fd, "wb") as handle:
             yield handle
             handle.flush()
@@ -153,6 +156,12 @@ def _atomic(path: Path) -> Iterator[io.BufferedWriter]:
         if isinstance(exc, OSError) and not isinstance(exc, StoreError):
             raise StoreError(f"cannot write {path}: {exc.strerror or exc}; earlier files are intact") from exc
         raise
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def _json_default(obj: Any) -> Any:

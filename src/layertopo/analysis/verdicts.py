@@ -65,8 +65,7 @@ def training_verdicts(
         learned = bool(test_acc.mean() >= learned_at)
         stuck = bool(train_acc.mean() < stuck_below)
         overfits = bool(
-            (train_acc.mean() - test_acc.mean()) > gap_tolerance
-            or (test_loss.iloc[-1] - test_loss.min()) > loss_rise
+            (train_acc.mean() - test_acc.mean()) > gap_tolerance or (test_loss.iloc[-1] - test_loss.min()) > loss_rise
         )
         verdict = ModelVerdict(
             model=str(model),
@@ -89,11 +88,16 @@ def training_verdicts(
 
 
 def _with_sentence(v: ModelVerdict) -> ModelVerdict:
-    accuracy = f"test accuracy {v.test_accuracy:.3f} ± {v.test_accuracy_std:.3f} over {v.n_seeds} seeds at epoch {v.epoch}"
+    accuracy = (
+        f"test accuracy {v.test_accuracy:.3f} ± {v.test_accuracy_std:.3f} over {v.n_seeds} seeds at epoch {v.epoch}"
+    )
     if v.learned:
         head = f"'{v.model}' learned the task: {accuracy}"
     elif v.stuck:
-        head = f"'{v.model}' is stuck: it cannot even fit the training set (train accuracy {v.train_accuracy:.3f}); {accuracy}"
+        head = (
+            f"'{v.model}' is stuck: it cannot even fit the training set "
+            f"(train accuracy {v.train_accuracy:.3f}); {accuracy}"
+        )
     else:
         head = f"'{v.model}' learned only partly: {accuracy}"
     gap = v.train_accuracy - v.test_accuracy
@@ -103,7 +107,8 @@ def _with_sentence(v: ModelVerdict) -> ModelVerdict:
             f"{v.test_loss_min:.3f})"
         )
     else:
-        tail = f"; no overfitting (train-test gap {gap:+.3f}, test loss within {v.test_loss_final - v.test_loss_min:.3f} of its minimum)"
+        rise = v.test_loss_final - v.test_loss_min
+        tail = f"; no overfitting (train-test gap {gap:+.3f}, test loss within {rise:.3f} of its minimum)"
     diverged = f"; {v.diverged_seeds} seed(s) diverged and are excluded" if v.diverged_seeds else ""
     return ModelVerdict(**{**v.as_dict(), "sentence": head + tail + diverged + "."})
 
@@ -111,6 +116,18 @@ def _with_sentence(v: ModelVerdict) -> ModelVerdict:
 def _diverged_verdict(model: str, n: int) -> ModelVerdict:
     nan = float(np.nan)
     return ModelVerdict(
-        model, 0, 0, nan, nan, nan, nan, nan, nan, False, False, False, n,
+        model,
+        0,
+        0,
+        nan,
+        nan,
+        nan,
+        nan,
+        nan,
+        nan,
+        False,
+        False,
+        False,
+        n,
         f"'{model}' diverged in all {n} seeds: no verdict.",
     )

@@ -29,7 +29,7 @@ def capture_activations(
     model : the network. Layers are named by ``model.layer_modules`` when it has that mapping
         (our ``MLP``), otherwise by ``model.named_modules()``.
     X : ndarray or tensor of shape (n_samples, ...), the inputs.
-    layers : names to record; ``"input"`` records ``X`` itself. None records every named layer.
+    layers : names to record; ``"input"`` records ``X`` itself. None records the input and every named layer.
     batch_size : samples per forward pass (bounds memory).
     device : where to run; defaults to the device of the model's first parameter.
 
@@ -44,7 +44,7 @@ def capture_activations(
         If a layer name is not in the model; the message lists the valid names.
     """
     modules = _named_layers(model)
-    wanted = list(modules) if layers is None else list(layers)
+    wanted = ["input", *modules] if layers is None else list(layers)
     unknown = [name for name in wanted if name != "input" and name not in modules]
     if unknown:
         raise KeyError(f"layer(s) {unknown} not in the model; valid names: {['input', *modules]}")
@@ -53,11 +53,7 @@ def capture_activations(
         device = first.device if first is not None else torch.device("cpu")
     inputs = torch.as_tensor(X, dtype=torch.float32)
     chunks: dict[str, list[np.ndarray]] = {name: [] for name in wanted}
-    handles = [
-        modules[name].register_forward_hook(_recorder(chunks[name]))
-        for name in wanted
-        if name != "input"
-    ]
+    handles = [modules[name].register_forward_hook(_recorder(chunks[name])) for name in wanted if name != "input"]
     was_training = model.training
     try:
         model.eval()

@@ -65,7 +65,11 @@ def concentric_spheres(
         return X + noise * rng.standard_normal(X.shape), y
 
     return _build(
-        "concentric_spheres", draw, n_train, n_test, random_state,
+        "concentric_spheres",
+        draw,
+        n_train,
+        n_test,
+        random_state,
         betti=_sphere_betti(dim),
         description=f"two concentric spheres S^{dim - 1} in R^{dim}, radii {radii[0]} and {radii[1]}",
         params={"r0": radii[0], "r1": radii[1], "noise": noise},
@@ -95,7 +99,11 @@ def intersecting_spheres(
         return X + noise * rng.standard_normal(X.shape), y
 
     return _build(
-        "intersecting_spheres", draw, n_train, n_test, random_state,
+        "intersecting_spheres",
+        draw,
+        n_train,
+        n_test,
+        random_state,
         betti=_sphere_betti(dim),
         description=f"spheres of radii {radii[0]} and {radii[1]} in R^{dim}, centres {offset} apart (crossing)",
         params={"r0": radii[0], "r1": radii[1], "offset": offset, "noise": noise},
@@ -126,7 +134,11 @@ def shells(
         return X + noise * rng.standard_normal(X.shape), y
 
     return _build(
-        "shells", draw, n_train, n_test, random_state,
+        "shells",
+        draw,
+        n_train,
+        n_test,
+        random_state,
         betti=_sphere_betti(dim),
         description=f"thick shells in R^{dim}, radii U{list(inner)} vs U{list(outer)} (overlapping)",
         params={"inner_low": inner[0], "inner_high": inner[1], "outer_low": outer[0], "outer_high": outer[1]},
@@ -163,7 +175,11 @@ def linked_circles(
         return X @ rotation.T, y
 
     return _build(
-        "linked_circles", draw, n_train, n_test, random_state,
+        "linked_circles",
+        draw,
+        n_train,
+        n_test,
+        random_state,
         betti={0: (1, 1), 1: (1, 1)},
         description=f"two linked unit circles (Hopf link) rotated into R^{dim}, noise {noise}",
         params={"noise": noise},

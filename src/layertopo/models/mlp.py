@@ -56,9 +56,7 @@ def layer_names(n_hidden: int) -> list[str]:
     return ["input", *[f"hidden{i}" for i in range(1, n_hidden + 1)], "logits"]
 
 
-def build_mlp(
-    in_dim: int, widths: list[int], n_classes: int = 2, activation: str = "relu", *, seed: int = 0
-) -> MLP:
+def build_mlp(in_dim: int, widths: list[int], n_classes: int = 2, activation: str = "relu", *, seed: int = 0) -> MLP:
     """Build an ``MLP`` whose initial weights depend only on ``seed``."""
     generator_state = torch.random.get_rng_state()
     torch.manual_seed(seed)

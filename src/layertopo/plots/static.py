@@ -34,8 +34,11 @@ def training_curves(history: pd.DataFrame) -> Figure:
 def topology_heatmaps(summaries: pd.DataFrame, model: str, *, split: str = "test") -> Figure:
     """Layer x epoch heatmaps for one model (mean over seeds, all labels together): significant b0,
     significant b1 and the class purity of the H0 merge tree."""
-    panels = [("betti_significant", 0, "significant b0"), ("betti_significant", 1, "significant b1"),
-              ("class_purity", 0, "class purity (H0 tree)")]
+    panels = [
+        ("betti_significant", 0, "significant b0"),
+        ("betti_significant", 1, "significant b1"),
+        ("class_purity", 0, "class purity (H0 tree)"),
+    ]
     fig = Figure(figsize=(12, 3.6), layout="constrained")
     axes = fig.subplots(1, len(panels))
     rows = summaries[(summaries["model"] == model) & (summaries["split"] == split) & (summaries["label"] == "all")]

@@ -39,7 +39,6 @@ def summarize(
         "pca_dims_95": pca_dims(result.points, 0.95),
         "engine": result.engine,
         "metric": result.metric,
-        "seconds": result.seconds,
         "flags": ",".join(result.flags),
         "significance": "density+knn-scale (H0), universal-null (H1+)",
         "sig_k": config.k,

@@ -1,0 +1,125 @@
+"""The quick.yaml experiment end to end: tables, determinism, resume, report, CLI."""
+
+import json
+
+import numpy as np
+import pandas as pd
+from typer.testing import CliRunner
+
+from layertopo.cli import app
+from layertopo.pipeline import run_experiment
+from layertopo.store import read_npz
+
+
+def test_summaries_cover_every_key(quick_run, quick_config):
+    s = quick_run.summaries
+    models, seeds = set(quick_config.models), set(quick_config.training.seeds)
+    layers = {"input", "hidden1", "hidden2", "hidden3", "hidden4", "logits"}
+    assert set(s["model"]) == models and set(s["seed"]) == seeds
+    assert set(s["epoch"]) == set(quick_config.capture.epochs)
+    assert set(s["layer"]) == layers
+    assert set(s["split"]) == {"train", "test", "all"} and set(s["label"]) == {"all", "0", "1"}
+    assert set(s["dim"]) == {0, 1}
+    expected = len(models) * len(seeds) * len(quick_config.capture.epochs) * len(layers) * 3 * 3 * 2
+    assert len(s) == expected
+    assert not s.duplicated(["model", "seed", "epoch", "layer", "split", "label", "dim"]).any()
+    all_rows = s[(s["split"] == "all") & (s["label"] == "all")]
+    assert (all_rows["n_input"] == quick_config.data.n_train + quick_config.data.n_test).all()
+    assert (s["n_used"] <= quick_config.topology.max_points).all()
+    assert (s["n_used"] <= s["n_input"]).all() and (s["error"] == "").all()
+    assert s["betti_significant"].ge(0).all()
+
+
+def test_stored_files_match_the_tables(quick_run):
+    run = quick_run.run_dir
+    history = pd.read_parquet(run / "history.parquet")
+    assert {"model", "seed", "epoch", "split", "loss", "accuracy"} <= set(history.columns)
+    dgms = read_npz(run / "diagrams" / "good" / "seed0" / "epoch0030.npz")
+    row = quick_run.summaries.query(
+        "model == 'good' and seed == 0 and epoch == 30 and layer == 'hidden4' and split == 'test' and label == 'all'"
+    )
+    for dim in (0, 1):
+        dgm = dgms[f"hidden4__test__all__h{dim}"]
+        assert len(dgm) == row[row["dim"] == dim]["n_bars"].item()
+    manifest = json.loads((run / "manifest.json").read_text())
+    assert manifest["status"] == "finished" and manifest["versions"]["torch"].startswith("2.13.0")
+    verdicts = {v["model"]: v for v in manifest["verdicts"]}
+    acc = history[(history["epoch"] == 30) & (history["split"] == "test")].groupby("model")["accuracy"].mean()
+    assert np.isclose(verdicts["good"]["test_accuracy"], acc["good"])
+    assert verdicts["good"]["test_accuracy"] > verdicts["bad"]["test_accuracy"]
+    html = (run / "report.html").read_text()
+    assert f"{verdicts['good']['test_accuracy']:.3f}" in html and "Findings" in html
+    assert (run / "figures" / "training_curves.png").stat().st_size > 1000
+    assert (run / "figures" / "topology_good.svg").exists()
+
+
+def test_same_config_twice_gives_identical_summaries(quick_run, quick_config, tmp_path):
+    again = run_experiment(quick_config, tmp_path / "again", build_report=False)
+    first = (quick_run.run_dir / "summaries.parquet").read_bytes()
+    assert (tmp_path / "again" / "summaries.parquet").read_bytes() == first
+    pd.testing.assert_frame_equal(again.history, quick_run.history)
+
+
+def test_resume_skips_finished_units(quick_run, quick_config, tmp_path):
+    import shutil
+
+    copy = tmp_path / "copy"
+    shutil.copytree(quick_run.run_dir, copy)
+    before = (copy / "activations" / "good" / "seed0" / "epoch0000.npz").stat().st_mtime_ns
+    result = run_experiment(quick_config, copy, resume=True, build_report=False)
+    assert (copy / "activations" / "good" / "seed0" / "epoch0000.npz").stat().st_mtime_ns == before
+    assert result.manifest["timings"]["training"] < 5
+    pd.testing.assert_frame_equal(result.summaries, quick_run.summaries)
+
+
+def test_cli_run_and_report(tmp_path):
+    runner = CliRunner()
+    out = tmp_path / "cli"
+    result = runner.invoke(
+        app,
+        [
+            "run",
+            "--config",
+            "configs/quick.yaml",
+            "--out",
+            str(out),
+            "--set",
+            "training.seeds=[0]",
+            "--set",
+            "training.epochs=4",
+            "--set",
+            "capture.epochs=[0,4]",
+            "--set",
+            "capture.layers=[input,hidden1,logits]",
+            "--set",
+            "capture.splits=[test]",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    s = pd.read_parquet(out / "summaries.parquet")
+    assert set(s["layer"]) == {"input", "hidden1", "logits"} and set(s["split"]) == {"test"}
+    (out / "report.html").unlink()
+    assert runner.invoke(app, ["report", str(out)]).exit_code == 0
+    assert (out / "report.html").exists()
+
+
+def test_cli_rejects_bad_config_before_any_work(tmp_path):
+    result = CliRunner().invoke(
+        app,
+        [
+            "run",
+            "--out",
+            str(tmp_path / "x"),
+            "--set",
+            "capture.layers=[hidden9]",
+            "--set",
+            "training.epochs=1",
+            "--set",
+            "capture.epochs=[0]",
+        ],
+    )
+    assert result.exit_code == 2
+    assert "hidden9" in result.output and "valid names" in result.output
+    result = CliRunner().invoke(app, ["run", "--out", str(tmp_path / "y"), "--set", "training.lr=-0.1"])
+    assert result.exit_code == 2 and "lr" in result.output
+    assert not (tmp_path / "x").exists() and not (tmp_path / "y").exists()

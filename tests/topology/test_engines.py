@@ -1,0 +1,66 @@
+import gudhi
+import numpy as np
+import pytest
+from ripser import ripser
+from scipy.spatial.distance import pdist, squareform
+
+from layertopo.topology import mst_edge_lengths, persistence_diagrams
+from layertopo.topology.engines import run_engine
+
+
+def _cloud(seed, n=60, d=5):
+    return np.random.default_rng(seed).standard_normal((n, d))
+
+
+def _bottleneck(a, b):
+    return gudhi.bottleneck_distance(a, b)
+
+
+def test_mst_h0_equals_ripser_h0():
+    X = _cloud(0, 200, 8)
+    D = squareform(pdist(X))
+    ours = np.sort(mst_edge_lengths(D))
+    theirs = ripser(D, maxdim=0, distance_matrix=True)["dgms"][0]
+    np.testing.assert_allclose(ours, np.sort(theirs[np.isfinite(theirs[:, 1]), 1]), atol=1e-6)
+    assert len(ours) == 199
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_exact_engines_agree_within_1e6(seed):
+    X = _cloud(seed, 80, 4)
+    results = {
+        engine: persistence_diagrams(X, maxdim=1, engine=engine).dgms for engine in ("ripser", "giotto", "gudhi")
+    }
+    for engine in ("giotto", "gudhi"):
+        for dim in (0, 1):
+            assert _bottleneck(results["ripser"][dim], results[engine][dim]) <= 1e-6, (engine, dim)
+    h0_mst = persistence_diagrams(X, maxdim=0, engine="mst").dgms[0]
+    assert _bottleneck(results["ripser"][0], h0_mst) <= 1e-6
+
+
+def test_diagram_format_matches_ripser_convention():
+    X = _cloud(1, 40, 3)
+    result = persistence_diagrams(X, maxdim=1)
+    assert len(result.dgms) == 2
+    for dgm in result.dgms:
+        assert dgm.dtype == np.float64 and dgm.ndim == 2 and dgm.shape[1] == 2
+        assert (dgm[:, 1] > dgm[:, 0]).all()
+    assert np.isinf(result.dgms[0][:, 1]).sum() == 1
+    assert result.n_input == result.n_unique == result.n_used == 40 and result.cover_radius == 0.0
+
+
+def test_threshold_makes_long_classes_essential():
+    t = np.linspace(0, 2 * np.pi, 50, endpoint=False)
+    X = np.c_[np.cos(t), np.sin(t)]
+    full = persistence_diagrams(X, maxdim=1).dgms[1]
+    cut = persistence_diagrams(X, maxdim=1, threshold=1.0, engine="ripser").dgms[1]
+    assert np.isfinite(full[:, 1]).all() and full[:, 1].max() > 1.5
+    assert np.isinf(cut[:, 1]).sum() == 1
+
+
+def test_unknown_engine_and_mst_beyond_h0_are_rejected():
+    D = squareform(pdist(_cloud(0, 5, 2)))
+    with pytest.raises(ValueError, match="unknown engine"):
+        run_engine("nope", D, 1)
+    with pytest.raises(ValueError, match="H0 only"):
+        run_engine("mst", D, 1)
