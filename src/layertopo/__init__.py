@@ -1,9 +1,29 @@
-"""layertopo: how a neural network transforms its data, layer by layer, measured with persistent homology."""
+"""layertopo: how a neural network transforms its data, layer by layer, measured with persistent homology.
 
-from layertopo.capture import capture_activations
-from layertopo.config import ExperimentConfig, TopologyConfig, load_config
-from layertopo.topology import persistence_diagrams
+Top-level names are imported lazily (PEP 562), so ``import layertopo`` and topology worker processes do
+not pay for torch unless they use it.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import Any
 
 __version__ = "0.1.0"
 
-__all__ = ["ExperimentConfig", "TopologyConfig", "capture_activations", "load_config", "persistence_diagrams"]
+_EXPORTS = {
+    "capture_activations": "layertopo.capture",
+    "ExperimentConfig": "layertopo.config",
+    "TopologyConfig": "layertopo.config",
+    "load_config": "layertopo.config",
+    "persistence_diagrams": "layertopo.topology",
+    "run_experiment": "layertopo.pipeline",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _EXPORTS:
+        return getattr(import_module(_EXPORTS[name]), name)
+    raise AttributeError(f"module 'layertopo' has no attribute {name!r}")

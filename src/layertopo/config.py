@@ -91,7 +91,8 @@ class SignificanceConfig(_Strict):
 
 class TopologyConfig(_Strict):
     maxdim: int = Field(1, ge=0, le=2)
-    metric: Literal["euclidean", "cosine"] = "euclidean"
+    metric: Literal["euclidean", "cosine", "knn_hops", "knn_geodesic"] = "euclidean"
+    knn_k: int = Field(14, ge=1, description="neighbours of the k-NN graph for the knn_* metrics")
     engine: Literal["auto", "ripser", "giotto", "gudhi"] = "auto"
     max_points: int | None = Field(500, ge=3)
     subsample: Literal["maxmin", "random"] = "maxmin"

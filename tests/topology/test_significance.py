@@ -24,7 +24,9 @@ def test_too_few_bars_give_no_evidence():
 def test_density_filter_drops_the_sparsest_points():
     rng = np.random.default_rng(0)
     X = np.vstack([rng.standard_normal((95, 2)) * 0.1, rng.uniform(5, 50, (5, 2))])
-    kept, knn = density_filter(X, k=5, keep=0.95)
+    from scipy.spatial.distance import pdist, squareform
+
+    kept, knn = density_filter(squareform(pdist(X)), k=5, keep=0.95)
     assert kept.tolist() == list(range(95))
     assert knn[95:].min() > knn[:95].max()
 

@@ -4,7 +4,7 @@ from layertopo.topology.diagrams import PersistenceResult, persistence_diagrams
 from layertopo.topology.engines import mst_edge_lengths
 from layertopo.topology.significance import Significance, significant_features, universal_null_pvalues
 from layertopo.topology.subsample import maxmin_subsample, random_subsample
-from layertopo.topology.summaries import diagram_statistics, pca_dims, summarize
+from layertopo.topology.summaries import betti_curve, diagram_statistics, pca_dims, summarize
 from layertopo.topology.validation import CheckedCloud, CloudError, check_cloud
 
 __all__ = [
@@ -12,6 +12,7 @@ __all__ = [
     "CloudError",
     "PersistenceResult",
     "Significance",
+    "betti_curve",
     "check_cloud",
     "diagram_statistics",
     "maxmin_subsample",

@@ -7,9 +7,9 @@ import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy.spatial.distance import pdist, squareform
 
 from layertopo.topology.engines import choose_engine, run_engine
+from layertopo.topology.metrics import METRICS, distance_matrix, finite_distance_matrix
 from layertopo.topology.subsample import SUBSAMPLERS
 from layertopo.topology.validation import CloudError, check_cloud
 
@@ -26,8 +26,10 @@ class PersistenceResult:
     dgms : list of ndarray of shape (k_i, 2), float64, one per homology dimension 0..maxdim
     points : ndarray of shape (n_used, n_features), the centred, de-duplicated, subsampled cloud
     n_input : rows given; n_unique : after merging duplicates; n_used : after subsampling
-    cover_radius : every unique point lies within this distance of a used point (0 = no subsampling)
+    cover_radius : every unique point lies within this distance of a used point (0 = no subsampling;
+        measured in the Euclidean, or cosine, distance of the input space)
     engine, metric, threshold, seconds : how the diagrams were computed
+    knn_k : neighbours of the k-NN graph (graph metrics only)
     flags : e.g. ``("duplicates", "collapsed", "memory_subsampled")``
     rows : ndarray of shape (n_used,), the input row each used point came from
     """
@@ -44,6 +46,7 @@ class PersistenceResult:
     seconds: float
     flags: tuple[str, ...] = field(default=())
     rows: np.ndarray | None = None
+    knn_k: int = 14
 
     def __getitem__(self, dim: int) -> np.ndarray:
         return self.dgms[dim]
@@ -59,6 +62,8 @@ def persistence_diagrams(
     subsample: str = "maxmin",
     threshold: float | None = None,
     random_state: int | None = 0,
+    knn_k: int = 14,
+    n_threads: int = 1,
     memory_budget: int = DEFAULT_MEMORY_BUDGET,
     where: str = "",
 ) -> PersistenceResult:
@@ -68,13 +73,16 @@ def persistence_diagrams(
     ----------
     X : array-like of shape (n_points, n_features)
     maxdim : highest homology dimension (0, 1 or 2).
-    metric : ``"euclidean"`` or ``"cosine"`` (distances computed in float64).
+    metric : ``"euclidean"``, ``"cosine"``, ``"knn_hops"`` or ``"knn_geodesic"`` (see
+        ``layertopo.topology.metrics``); distances are computed in float64.
     engine : ``"auto"``, ``"mst"`` (H0 only), ``"ripser"``, ``"giotto"`` or ``"gudhi"``; all are exact.
     max_points : subsample to at most this many points (None = use every unique point).
     subsample : ``"maxmin"`` (farthest-point landmarks) or ``"random"``.
     threshold : largest edge length in the filtration (None = no limit); classes alive at the
-        threshold get ``death = inf``.
+        threshold get ``death = inf``. Graph metrics cap it at the largest finite graph distance.
     random_state : seeds the subsampling.
+    knn_k : neighbours of the k-NN graph for the graph metrics.
+    n_threads : threads for engines that use them (giotto-ph).
     memory_budget : bytes allowed for the distance matrix; a larger cloud is subsampled, with a warning.
     where : the cloud's key, named in error messages.
 
@@ -86,10 +94,10 @@ def persistence_diagrams(
         raise ValueError(f"maxdim must be 0, 1 or 2, got {maxdim}")
     if subsample not in SUBSAMPLERS:
         raise ValueError(f"subsample must be one of {sorted(SUBSAMPLERS)}, got {subsample!r}")
-    if metric not in ("euclidean", "cosine"):
-        raise ValueError(f"metric must be 'euclidean' or 'cosine', got {metric!r}")
+    if metric not in METRICS:
+        raise ValueError(f"metric must be one of {list(METRICS)}, got {metric!r}")
     start = time.perf_counter()
-    cloud = check_cloud(X, where=where, centre=metric == "euclidean")
+    cloud = check_cloud(X, where=where, centre=metric != "cosine")
     flags = list(cloud.flags)
     points = cloud.points
     if metric == "cosine":
@@ -105,15 +113,16 @@ def persistence_diagrams(
         )
         target = limit
         flags.append("memory_subsampled")
-    indices, cover = SUBSAMPLERS[subsample](points, target, metric=metric, random_state=random_state)
+    euclidean_like = "cosine" if metric == "cosine" else "euclidean"
+    indices, cover = SUBSAMPLERS[subsample](points, target, metric=euclidean_like, random_state=random_state)
     used = points[indices]
     thresh = np.inf if threshold is None else float(threshold)
     chosen = choose_engine(len(used), maxdim) if engine == "auto" else engine
     if "collapsed" in flags or len(used) == 1:
         dgms = [np.array([[0.0, np.inf]])] + [np.empty((0, 2)) for _ in range(maxdim)]
     else:
-        D = squareform(pdist(used, metric=metric))
-        dgms = run_engine(chosen, D, maxdim, thresh)
+        D, thresh = finite_distance_matrix(distance_matrix(used, metric, k=knn_k), thresh)
+        dgms = run_engine(chosen, D, maxdim, thresh, n_threads=n_threads)
     return PersistenceResult(
         dgms=dgms,
         points=used,
@@ -127,6 +136,7 @@ def persistence_diagrams(
         seconds=time.perf_counter() - start,
         flags=tuple(flags),
         rows=cloud.rows[indices],
+        knn_k=knn_k,
     )
 
 

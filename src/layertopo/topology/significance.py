@@ -27,11 +27,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.spatial.distance import pdist, squareform
-from sklearn.neighbors import NearestNeighbors
 
 from layertopo.config import SignificanceConfig
 from layertopo.topology.engines import mst_edge_lengths
+from layertopo.topology.metrics import distance_matrix, finite_distance_matrix
 
 EULER_GAMMA = 0.5772156649015329
 
@@ -56,7 +55,14 @@ class Significance:
     pvalues: tuple[np.ndarray, ...]
 
 
-def significant_features(points: np.ndarray, dgms: list[np.ndarray], config: SignificanceConfig) -> Significance:
+def significant_features(
+    points: np.ndarray,
+    dgms: list[np.ndarray],
+    config: SignificanceConfig,
+    *,
+    metric: str = "euclidean",
+    knn_k: int = 14,
+) -> Significance:
     """Significant Betti numbers of a cloud from its points (for H0) and its diagrams (for H1+).
 
     Parameters
@@ -64,8 +70,10 @@ def significant_features(points: np.ndarray, dgms: list[np.ndarray], config: Sig
     points : ndarray of shape (n, n_features), the cloud the diagrams were computed on
     dgms : list of ndarray of shape (k_i, 2), its diagrams, dimensions 0..maxdim
     config : k, density_keep, h0_factor, alpha, ratio_min
+    metric, knn_k : the distance the diagrams were computed with (H0 merges use the same one)
     """
-    kept, scale, merges = h0_merge_heights(points, k=config.k, density_keep=config.density_keep)
+    D, _ = finite_distance_matrix(distance_matrix(points, metric, k=knn_k))
+    kept, scale, merges = h0_merge_heights(D, k=config.k, density_keep=config.density_keep)
     b0 = 1 + int(np.sum(merges > config.h0_factor * scale)) if scale > 0 else 1
     betti = [b0]
     pvalues = []
@@ -80,31 +88,35 @@ def significant_features(points: np.ndarray, dgms: list[np.ndarray], config: Sig
     return Significance(tuple(betti), scale, merges, kept, tuple(pvalues))
 
 
-def density_filter(points: np.ndarray, *, k: int, keep: float) -> tuple[np.ndarray, np.ndarray]:
+def density_filter(D: np.ndarray, *, k: int, keep: float) -> tuple[np.ndarray, np.ndarray]:
     """Indices of the densest ``keep`` fraction of points, and every point's distance to its k-th neighbour.
+
+    Parameters
+    ----------
+    D : ndarray of shape (n, n), pairwise distances
 
     Returns
     -------
     kept : ndarray of shape (n_kept,), sorted indices
     knn : ndarray of shape (n,), distance of each point to its ``k``-th nearest other point
     """
-    n = len(points)
+    n = len(D)
     k = min(k, n - 1)
     if k < 1:
         return np.arange(n), np.zeros(n)
-    distances, _ = NearestNeighbors(n_neighbors=k + 1).fit(points).kneighbors(points)
-    knn = distances[:, k]
+    knn = np.partition(D, k, axis=1)[:, k]  # column 0 is the point itself (distance 0)
     n_kept = max(2, int(np.ceil(keep * n)))
     kept = np.sort(np.argsort(knn, kind="stable")[:n_kept])
     return kept, knn
 
 
-def h0_merge_heights(points: np.ndarray, *, k: int, density_keep: float) -> tuple[np.ndarray, float, np.ndarray]:
-    """Density-filter a cloud and return (kept indices, median k-NN distance of kept, sorted MST edge lengths)."""
-    if len(points) < 2:
-        return np.arange(len(points)), 0.0, np.empty(0)
-    kept, knn = density_filter(points, k=k, keep=density_keep)
-    merges = np.sort(mst_edge_lengths(squareform(pdist(points[kept]))))
+def h0_merge_heights(D: np.ndarray, *, k: int, density_keep: float) -> tuple[np.ndarray, float, np.ndarray]:
+    """Density-filter a cloud given its distances D (n, n) and return (kept indices, median k-NN distance
+    of the kept points, sorted single-linkage merge heights of the kept points)."""
+    if len(D) < 2:
+        return np.arange(len(D)), 0.0, np.empty(0)
+    kept, knn = density_filter(D, k=k, keep=density_keep)
+    merges = np.sort(mst_edge_lengths(D[np.ix_(kept, kept)]))
     return kept, float(np.median(knn[kept])), merges
 
 

@@ -6,9 +6,11 @@ from typing import Any
 
 import numpy as np
 from scipy.cluster.hierarchy import fcluster, linkage
+from scipy.spatial.distance import squareform
 
 from layertopo.config import SignificanceConfig
 from layertopo.topology.diagrams import PersistenceResult
+from layertopo.topology.metrics import distance_matrix, finite_distance_matrix
 from layertopo.topology.significance import Significance, significant_features
 
 
@@ -28,7 +30,7 @@ def summarize(
         density-filtered cloud, cut into as many clusters as there are classes, separates them
         (1 = perfectly, the majority-class fraction = not at all).
     """
-    significance = significant_features(result.points, result.dgms, config)
+    significance = significant_features(result.points, result.dgms, config, metric=result.metric, knn_k=result.knn_k)
     cloud = {
         "n_input": result.n_input,
         "n_unique": result.n_unique,
@@ -39,6 +41,8 @@ def summarize(
         "pca_dims_95": pca_dims(result.points, 0.95),
         "engine": result.engine,
         "metric": result.metric,
+        "knn_k": result.knn_k if result.metric.startswith("knn") else 0,
+        "threshold": result.threshold,
         "flags": ",".join(result.flags),
         "significance": "density+knn-scale (H0), universal-null (H1+)",
         "sig_k": config.k,
@@ -88,6 +92,25 @@ def diagram_statistics(dgm: np.ndarray) -> dict[str, float | int]:
     }
 
 
+def betti_curve(dgm: np.ndarray, grid: np.ndarray) -> np.ndarray:
+    """Number of bars alive at each scale: ``#{bars with birth <= t < death}`` for t in ``grid``.
+
+    Parameters
+    ----------
+    dgm : ndarray of shape (k, 2); grid : ndarray of shape (m,)
+
+    Returns
+    -------
+    ndarray of shape (m,), int64
+    """
+    grid = np.asarray(grid, dtype=np.float64)
+    births = np.sort(dgm[:, 0])
+    deaths = np.sort(dgm[:, 1])
+    born = np.searchsorted(births, grid, side="right")
+    dead = np.searchsorted(deaths, grid, side="right")
+    return (born - dead).astype(np.int64)
+
+
 def pca_dims(points: np.ndarray, fraction: float = 0.95) -> int:
     """Number of principal directions holding ``fraction`` of the variance of ``points`` (n, f)."""
     if len(points) < 2:
@@ -109,7 +132,8 @@ def _class_purity(
     classes = np.unique(kept_labels)
     if len(classes) < 2 or len(kept_labels) < len(classes):
         return np.nan, np.nan
-    tree = linkage(result.points[significance.kept], method="single")
+    D, _ = finite_distance_matrix(distance_matrix(result.points[significance.kept], result.metric, k=result.knn_k))
+    tree = linkage(squareform(D, checks=False), method="single")
     clusters = fcluster(tree, t=len(classes), criterion="maxclust")
     return _purity(clusters, kept_labels), float(np.bincount(kept_labels).max() / len(kept_labels))
 
