@@ -53,6 +53,20 @@ def test_stored_files_match_the_tables(quick_run):
     assert (run / "figures" / "topology_good.svg").exists()
 
 
+def test_distances_and_projections_tables(quick_run, quick_config):
+    run = quick_run.run_dir
+    distances = pd.read_parquet(run / "distances.parquet")
+    assert set(distances["kind"]) == {"layer_to_next", "layer_to_input", "train_test", "epoch_to_next"}
+    assert set(distances["model"]) == set(quick_config.models) and set(distances["dim"]) == {0, 1}
+    assert np.isfinite(distances[["bottleneck", "wasserstein"]]).all().all()
+    assert (distances["wasserstein"] >= distances["bottleneck"] - 1e-9).all()
+    projections = pd.read_parquet(run / "projections.parquet")
+    per_view = projections.groupby(["model", "seed", "epoch", "layer"]).size()
+    assert per_view.nunique() == 1 and per_view.iloc[0] == 400
+    assert len(per_view) == 2 * 2 * 4 * 6
+    assert set(projections["split"]) == {"train", "test"} and set(projections["label"]) == {0, 1}
+
+
 def test_same_config_twice_gives_identical_summaries(quick_run, quick_config, tmp_path):
     again = run_experiment(quick_config, tmp_path / "again", build_report=False)
     first = (quick_run.run_dir / "summaries.parquet").read_bytes()

@@ -23,6 +23,7 @@ import pandas as pd
 import torch
 
 from layertopo.analysis import training_verdicts
+from layertopo.analysis.projections import pca_view, sample_points
 from layertopo.capture import capture_activations
 from layertopo.config import ExperimentConfig, config_to_yaml, resolve_width
 from layertopo.data import Dataset, make_dataset
@@ -36,6 +37,7 @@ from layertopo.store import (
     write_npz,
     write_parquet,
 )
+from layertopo.topology.comparisons import comparison_rows
 from layertopo.training import fit
 
 #: progress(stage, done, total): stage is "training" or "topology".
@@ -100,6 +102,12 @@ def run_experiment(
     t0 = time.perf_counter()
     summaries = topology_all(config, dataset, store, progress=progress)
     timings["topology"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    distances_all(config, store, summaries)
+    timings["distances"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    projections_all(config, dataset, store)
+    timings["projections"] = time.perf_counter() - t0
     runs = store.read_manifest().get("runs", {})
     verdicts = training_verdicts(history, status={k: v["status"] for k, v in runs.items()})
     manifest = store.update_manifest(
@@ -281,6 +289,96 @@ def _topology_unit(
             dgms[f"{layer}__{split}__{label}__h{dim}"] = dgm
         timings.append({**base, "seconds": seconds})
     return rows, dgms, timings
+
+
+def distances_all(config: ExperimentConfig, store: RunStore, summaries: pd.DataFrame) -> pd.DataFrame:
+    """Diagram distances between layers, epochs and splits (see ``layertopo.topology.comparisons``),
+    one job per (model, seed), written to ``distances.parquet``."""
+    from joblib import Parallel, delayed
+
+    units = [(name, seed) for name in config.models for seed in config.training.seeds]
+    jobs = [_comparison_inputs(config, store, summaries, name, seed) for name, seed in units]
+    results = Parallel(n_jobs=config.topology.n_jobs)(delayed(comparison_rows)(*job) for job in jobs)
+    frames = [
+        pd.DataFrame(rows).assign(model=name, seed=seed) for (name, seed), rows in zip(units, results, strict=True)
+    ]
+    table = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+    if not table.empty:
+        first = ["model", "seed", "kind", "dim", "epoch", "layer", "split", "other_epoch", "other_layer", "other_split"]
+        table = table[first + [c for c in table.columns if c not in first]]
+    write_parquet(store.path("distances.parquet"), table)
+    return table
+
+
+def _comparison_inputs(
+    config: ExperimentConfig, store: RunStore, summaries: pd.DataFrame, name: str, seed: int
+) -> tuple[dict, dict, list[str]]:
+    rows = summaries[(summaries["model"] == name) & (summaries["seed"] == seed) & (summaries["label"] == "all")]
+    scales = {
+        (int(r.epoch), str(r.layer), str(r.split)): float(r.rms_radius)
+        for r in rows[rows["dim"] == 0].itertuples()
+        if np.isfinite(r.rms_radius)
+    }
+    diagrams = {}
+    for epoch in config.capture.epochs:
+        path = store.diagrams_path(name, seed, epoch)
+        if not path.exists():
+            continue
+        for key, dgm in read_npz(path).items():
+            layer, split, label, dim = key.split("__")
+            if label == "all":
+                diagrams[(epoch, layer, split, int(dim[1:]))] = dgm
+    layers = sorted({k[1] for k in diagrams}, key=layer_index)
+    return diagrams, scales, layers
+
+
+def projections_all(
+    config: ExperimentConfig, dataset: Dataset, store: RunStore, n_per_split: int = 200
+) -> pd.DataFrame:
+    """PCA views (3 components) of a fixed sample of train and test points at every layer and epoch.
+
+    Writes ``projections.parquet``: one row per (model, seed, epoch, layer, point) with the point's
+    split, class and coordinates pc1..pc3, plus the explained variance ratios.
+    """
+    rows = sample_points(dataset.y_train, dataset.y_test, n_per_split, random_state=config.data.seed)
+    labels = np.concatenate([dataset.y_train, dataset.y_test])[rows]
+    splits = np.where(rows < len(dataset.y_train), "train", "test")
+    frames = []
+    for name in config.models:
+        for seed in config.training.seeds:
+            previous: dict[str, np.ndarray] = {}
+            for epoch in config.capture.epochs:
+                path = store.activations_path(name, seed, epoch)
+                if not path.exists():
+                    continue
+                activations = read_npz(path)
+                for layer in dict.fromkeys(key.rsplit("__", 1)[0] for key in activations):
+                    X = np.concatenate([activations[f"{layer}__train"], activations[f"{layer}__test"]])
+                    coords, explained = pca_view(X, rows, previous.get(layer))
+                    previous[layer] = coords
+                    frames.append(
+                        pd.DataFrame(
+                            {
+                                "model": name,
+                                "seed": seed,
+                                "epoch": epoch,
+                                "layer": layer,
+                                "layer_index": layer_index(layer),
+                                "point": np.arange(len(rows)),
+                                "split": splits,
+                                "label": labels,
+                                "pc1": coords[:, 0],
+                                "pc2": coords[:, 1],
+                                "pc3": coords[:, 2],
+                                "explained1": explained[0],
+                                "explained2": explained[1],
+                                "explained3": explained[2],
+                            }
+                        )
+                    )
+    table = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+    write_parquet(store.path("projections.parquet"), table)
+    return table
 
 
 def iter_clouds(activations: dict[str, np.ndarray], dataset: Dataset, splits: list[str]):

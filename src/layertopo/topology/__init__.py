@@ -1,6 +1,7 @@
 """Persistent homology of point clouds: validation, subsampling, engines, significance, summaries."""
 
 from layertopo.topology.diagrams import PersistenceResult, persistence_diagrams
+from layertopo.topology.distances import bottleneck_distance, diagram_distance, pairwise_distances, wasserstein_distance
 from layertopo.topology.engines import mst_edge_lengths
 from layertopo.topology.significance import Significance, significant_features, universal_null_pvalues
 from layertopo.topology.subsample import maxmin_subsample, random_subsample
@@ -13,14 +14,18 @@ __all__ = [
     "PersistenceResult",
     "Significance",
     "betti_curve",
+    "bottleneck_distance",
     "check_cloud",
+    "diagram_distance",
     "diagram_statistics",
     "maxmin_subsample",
     "mst_edge_lengths",
+    "pairwise_distances",
     "pca_dims",
     "persistence_diagrams",
     "random_subsample",
     "significant_features",
     "summarize",
     "universal_null_pvalues",
+    "wasserstein_distance",
 ]

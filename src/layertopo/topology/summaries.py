@@ -39,6 +39,7 @@ def summarize(
         "cover_radius": result.cover_radius,
         "h0_scale": significance.h0_scale,
         "pca_dims_95": pca_dims(result.points, 0.95),
+        "rms_radius": rms_radius(result.points),
         "engine": result.engine,
         "metric": result.metric,
         "knn_k": result.knn_k if result.metric.startswith("knn") else 0,
@@ -109,6 +110,13 @@ def betti_curve(dgm: np.ndarray, grid: np.ndarray) -> np.ndarray:
     born = np.searchsorted(births, grid, side="right")
     dead = np.searchsorted(deaths, grid, side="right")
     return (born - dead).astype(np.int64)
+
+
+def rms_radius(points: np.ndarray) -> float:
+    """Root mean squared distance of ``points`` (n, f) to their centroid: the cloud's scale."""
+    if len(points) == 0:
+        return 0.0
+    return float(np.sqrt(np.mean(np.sum((points - points.mean(axis=0)) ** 2, axis=1))))
 
 
 def pca_dims(points: np.ndarray, fraction: float = 0.95) -> int:

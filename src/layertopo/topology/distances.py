@@ -1,0 +1,208 @@
+"""Distances between persistence diagrams: bottleneck, p-Wasserstein and pairwise matrices.
+
+A diagram is a float64 ndarray of shape (k, 2) of ``[birth, death]`` rows (the ripser convention),
+with ``death = np.inf`` for essential classes. Both distances use the L-infinity ground metric
+(``internal_p = inf``), the standard one: a point ``(b, d)`` is at distance ``|b - b'| ∨ |d - d'|`` from
+another point and at ``(d - b) / 2`` from the diagonal.
+
+Essential (infinite) bars are never dropped. They can only be matched to each other, never to the
+diagonal, so:
+
+* if the two diagrams have different numbers of essential bars, the distance is ``inf``;
+* otherwise the essential bars are matched optimally by sorting their births (on the line, the sorted
+  matching minimises both the largest and the summed ``|b_i - b'_i|^q``), and this cost is combined with
+  the distance between the finite parts: the larger of the two for the bottleneck distance,
+  ``(W_finite^q + sum_i |b_i - b'_i|^q)^(1/q)`` for the Wasserstein distance of order ``q``.
+
+The finite parts are handed to gudhi: ``gudhi.bottleneck_distance`` (with ``exact=True``, ``e=0``;
+by default gudhi's smallest positive tolerance, which gave the same value to the last few bits and is
+3-8x faster on diagrams of ~1000 bars) and
+``gudhi.hera.wasserstein_distance`` (auction algorithm, relative error at most ``WASSERSTEIN_DELTA``).
+Inputs are validated first, because gudhi quietly returns numbers for diagrams that hold NaN.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Literal
+
+import gudhi
+import numpy as np
+from gudhi.hera import wasserstein_distance as _hera_wasserstein
+from numpy.typing import ArrayLike
+
+Metric = Literal["bottleneck", "wasserstein"]
+
+WASSERSTEIN_DELTA = 1e-4
+"""Relative error allowed to hera's auction algorithm for the finite part of the Wasserstein distance."""
+
+__all__ = [
+    "WASSERSTEIN_DELTA",
+    "bottleneck_distance",
+    "check_diagram",
+    "diagram_distance",
+    "pairwise_distances",
+    "wasserstein_distance",
+]
+
+
+def check_diagram(dgm: ArrayLike, name: str = "diagram") -> np.ndarray:
+    """Return ``dgm`` as a float64 array of shape (k, 2), or raise ValueError saying what is wrong.
+
+    Parameters
+    ----------
+    dgm : array_like of shape (k, 2)
+        ``[birth, death]`` rows; births finite, ``death >= birth``, ``death = inf`` for essential bars.
+        An empty array of any shape (e.g. ``[]``) is read as the empty diagram of shape (0, 2).
+    name : str
+        How the argument is called in error messages.
+
+    Returns
+    -------
+    ndarray of shape (k, 2), dtype float64
+    """
+    arr = np.asarray(dgm, dtype=np.float64)
+    if arr.size == 0:
+        return arr.reshape(0, 2)
+    if arr.ndim != 2 or arr.shape[1] != 2:
+        raise ValueError(f"{name}: expected an array of shape (k, 2) of [birth, death] rows, got shape {arr.shape}")
+    bad_birth = ~np.isfinite(arr[:, 0])
+    if bad_birth.any():
+        row = int(np.flatnonzero(bad_birth)[0])
+        raise ValueError(f"{name}: births must be finite, row {row} is {arr[row].tolist()}")
+    bad_death = ~(arr[:, 1] >= arr[:, 0])  # also catches NaN deaths
+    if bad_death.any():
+        row = int(np.flatnonzero(bad_death)[0])
+        raise ValueError(f"{name}: deaths must be >= births (NaN not allowed), row {row} is {arr[row].tolist()}")
+    return arr
+
+
+def _split(dgm: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Finite bars (shape (m, 2)) and the sorted births of the essential bars (shape (e,))."""
+    essential = np.isinf(dgm[:, 1])
+    return dgm[~essential], np.sort(dgm[essential, 0])
+
+
+def _essential_gaps(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """Finite parts of ``a`` and ``b`` and the |birth gaps| of their optimally matched essential bars.
+
+    Returns None when the numbers of essential bars differ (the distance is then infinite).
+    """
+    fa, ea = _split(a)
+    fb, eb = _split(b)
+    if ea.size != eb.size:
+        return None
+    return fa, fb, np.abs(ea - eb)
+
+
+def bottleneck_distance(a: ArrayLike, b: ArrayLike, *, exact: bool = False) -> float:
+    """Bottleneck distance between two diagrams of one homology dimension, L-infinity ground metric.
+
+    Parameters
+    ----------
+    a, b : array_like of shape (k_a, 2) and (k_b, 2)
+        ``[birth, death]`` rows, ``death = inf`` for essential bars; may be empty.
+    exact : use gudhi's exact algorithm (``e=0``) instead of its smallest positive tolerance.
+
+    Returns
+    -------
+    float
+        ``inf`` if ``a`` and ``b`` have different numbers of essential bars, else the larger of the
+        finite-part distance and the largest birth gap of the sorted-matched essential bars.
+    """
+    parts = _essential_gaps(check_diagram(a, "a"), check_diagram(b, "b"))
+    if parts is None:
+        return np.inf
+    fa, fb, gaps = parts
+    finite = float(gudhi.bottleneck_distance(fa, fb, e=0) if exact else gudhi.bottleneck_distance(fa, fb))
+    return max(finite, float(gaps.max(initial=0.0)))
+
+
+def wasserstein_distance(a: ArrayLike, b: ArrayLike, *, order: float = 1.0) -> float:
+    """p-Wasserstein distance between two diagrams of one homology dimension, L-infinity ground metric.
+
+    Parameters
+    ----------
+    a, b : array_like of shape (k_a, 2) and (k_b, 2)
+        ``[birth, death]`` rows, ``death = inf`` for essential bars; may be empty.
+    order : float
+        Exponent ``q >= 1`` of the distance: ``(min over matchings of sum cost^q)^(1/q)``.
+
+    Returns
+    -------
+    float
+        ``inf`` if ``a`` and ``b`` have different numbers of essential bars, else
+        ``(W_finite^q + sum_i |b_i - b'_i|^q)^(1/q)`` with the essential births matched in sorted order.
+        The finite part comes from hera, within relative error ``WASSERSTEIN_DELTA``.
+    """
+    if not (np.isfinite(order) and order >= 1):
+        raise ValueError(f"order: must be a finite number >= 1, got {order!r}")
+    parts = _essential_gaps(check_diagram(a, "a"), check_diagram(b, "b"))
+    if parts is None:
+        return np.inf
+    fa, fb, gaps = parts
+    finite = _hera_wasserstein(fa, fb, order=order, internal_p=np.inf, delta=WASSERSTEIN_DELTA)
+    return float((finite**order + np.sum(gaps**order)) ** (1.0 / order))
+
+
+def diagram_distance(a: ArrayLike, b: ArrayLike, metric: Metric = "bottleneck", order: float = 1.0) -> float:
+    """Distance between two diagrams by name: ``"bottleneck"`` or ``"wasserstein"`` (of ``order``).
+
+    Parameters
+    ----------
+    a, b : array_like of shape (k_a, 2) and (k_b, 2)
+        Diagrams of one homology dimension.
+    metric : {"bottleneck", "wasserstein"}
+    order : float
+        Wasserstein exponent; ignored by the bottleneck distance.
+
+    Returns
+    -------
+    float
+    """
+    if metric == "bottleneck":
+        return bottleneck_distance(a, b)
+    if metric == "wasserstein":
+        return wasserstein_distance(a, b, order=order)
+    raise ValueError(f"metric: expected 'bottleneck' or 'wasserstein', got {metric!r}")
+
+
+def pairwise_distances(
+    diagrams: Sequence[ArrayLike],
+    metric: Metric = "bottleneck",
+    *,
+    order: float = 1.0,
+    n_jobs: int | None = None,
+) -> np.ndarray:
+    """Matrix of distances between every pair of diagrams (all of one homology dimension).
+
+    Parameters
+    ----------
+    diagrams : sequence of n array_like, each of shape (k_i, 2)
+    metric : {"bottleneck", "wasserstein"}
+    order : float
+        Wasserstein exponent; ignored by the bottleneck distance.
+    n_jobs : int or None
+        Number of joblib workers for the n(n-1)/2 pairs; None or 1 computes them in this process.
+
+    Returns
+    -------
+    ndarray of shape (n, n), float64
+        Symmetric, zero diagonal; ``inf`` where two diagrams have different numbers of essential bars.
+    """
+    if metric not in ("bottleneck", "wasserstein"):
+        raise ValueError(f"metric: expected 'bottleneck' or 'wasserstein', got {metric!r}")
+    dgms = [check_diagram(d, f"diagrams[{i}]") for i, d in enumerate(diagrams)]
+    n = len(dgms)
+    rows, cols = np.triu_indices(n, k=1)
+    pairs = zip(rows.tolist(), cols.tolist(), strict=True)
+    if n_jobs is None or n_jobs == 1:
+        values = [diagram_distance(dgms[i], dgms[j], metric, order) for i, j in pairs]
+    else:
+        from joblib import Parallel, delayed
+
+        values = Parallel(n_jobs=n_jobs)(delayed(diagram_distance)(dgms[i], dgms[j], metric, order) for i, j in pairs)
+    out = np.zeros((n, n))
+    out[rows, cols] = values
+    out[cols, rows] = values
+    return out

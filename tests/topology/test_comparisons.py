@@ -1,0 +1,45 @@
+import numpy as np
+
+from layertopo.topology.comparisons import comparison_rows
+from layertopo.topology.distances import bottleneck_distance
+
+
+def _diagrams():
+    rng = np.random.default_rng(0)
+    out = {}
+    for epoch in (0, 5):
+        for layer in ("input", "hidden1", "logits"):
+            for split in ("train", "test"):
+                for dim in (0, 1):
+                    births = rng.uniform(0, 1, 4)
+                    out[(epoch, layer, split, dim)] = np.c_[births, births + rng.uniform(0.1, 1, 4)]
+    return out
+
+
+def test_pairs_cover_layers_splits_and_epochs():
+    diagrams = _diagrams()
+    rows = comparison_rows(diagrams, {}, ["input", "hidden1", "logits"])
+    kinds = {}
+    for r in rows:
+        kinds[r["kind"]] = kinds.get(r["kind"], 0) + 1
+    # per epoch, split, dim: 2 consecutive pairs and 2 to the input; per epoch, layer, dim: 1 train/test pair
+    assert kinds == {
+        "layer_to_next": 2 * 2 * 2 * 2,
+        "layer_to_input": 2 * 2 * 2 * 2,
+        "train_test": 2 * 3 * 2,
+        "epoch_to_next": 1 * 3 * 2 * 2,
+    }
+    first = next(r for r in rows if r["kind"] == "layer_to_next")
+    expected = bottleneck_distance(diagrams[(0, "input", "test", 0)], diagrams[(0, "hidden1", "test", 0)])
+    assert first["layer"] == "input" and first["other_layer"] == "hidden1"
+    assert first["bottleneck"] == expected
+
+
+def test_diagrams_are_compared_after_scaling_by_the_cloud_radius():
+    a = np.array([[0.0, 1.0], [0.0, np.inf]])
+    diagrams = {(0, "input", "test", 0): a, (0, "hidden1", "test", 0): 10 * a}
+    scales = {(0, "input", "test"): 1.0, (0, "hidden1", "test"): 10.0}
+    rows = comparison_rows(diagrams, scales, ["input", "hidden1"])
+    assert all(r["bottleneck"] < 1e-12 and r["wasserstein"] < 1e-12 for r in rows)
+    raw = comparison_rows(diagrams, {}, ["input", "hidden1"])
+    assert raw[0]["bottleneck"] > 1
