@@ -137,3 +137,27 @@ def test_cli_rejects_bad_config_before_any_work(tmp_path):
     result = CliRunner().invoke(app, ["run", "--out", str(tmp_path / "y"), "--set", "training.lr=-0.1"])
     assert result.exit_code == 2 and "lr" in result.output
     assert not (tmp_path / "x").exists() and not (tmp_path / "y").exists()
+
+
+def test_interrupted_training_resumes_bit_for_bit(quick_run, quick_config, tmp_path, monkeypatch):
+    from layertopo import pipeline
+
+    original = pipeline.SnapshotCallback.on_epoch_end
+
+    def crash_after_checkpoint(self, epoch, model, **kwargs):
+        original(self, epoch, model, **kwargs)
+        if self.model_name == "bad" and self.seed == 1 and epoch == 15:
+            raise KeyboardInterrupt  # stands for a kill right after the epoch-15 checkpoint
+
+    monkeypatch.setattr(pipeline.SnapshotCallback, "on_epoch_end", crash_after_checkpoint)
+    out = tmp_path / "interrupted"
+    try:
+        run_experiment(quick_config, out, build_report=False)
+    except KeyboardInterrupt:
+        pass
+    assert (out / "checkpoints" / "bad" / "seed1" / "epoch0015.pt").exists()
+    assert not (out / "checkpoints" / "bad" / "seed1" / "epoch0030.pt").exists()
+    monkeypatch.setattr(pipeline.SnapshotCallback, "on_epoch_end", original)
+    resumed = run_experiment(quick_config, out, resume=True, build_report=False)
+    pd.testing.assert_frame_equal(resumed.history, quick_run.history)
+    assert (out / "summaries.parquet").read_bytes() == (quick_run.run_dir / "summaries.parquet").read_bytes()

@@ -53,6 +53,12 @@ def run(
     except (StoreError, FileExistsError, ValueError) as exc:
         console.print(f"[red]Error:[/red] {exc}")
         raise typer.Exit(1) from None
+    except KeyboardInterrupt:
+        _mark_interrupted(out_dir)
+        console.print(
+            f"[yellow]Interrupted.[/yellow] Finished work is kept; continue with: layertopo run --resume {out_dir}"
+        )
+        raise typer.Exit(130) from None
     _print_verdicts(result.manifest)
     console.print(f"Report: {result.run_dir / 'report.html'}  ({result.manifest['timings']['total']:.0f} s)")
 
@@ -68,6 +74,14 @@ def report(run_dir: Annotated[Path, typer.Argument(help="A run folder.")]) -> No
         console.print(f"[red]Error:[/red] {exc}")
         raise typer.Exit(1) from None
     console.print(f"Report: {path}")
+
+
+def _mark_interrupted(out_dir: Path) -> None:
+    from layertopo.store import RunStore
+
+    store = RunStore(out_dir)
+    if store.manifest_path.exists():
+        store.update_manifest(status="interrupted")
 
 
 def _progress() -> Progress:

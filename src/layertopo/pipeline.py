@@ -25,10 +25,10 @@ import torch
 from layertopo.analysis import training_verdicts
 from layertopo.analysis.projections import pca_view, sample_points
 from layertopo.capture import capture_activations
-from layertopo.config import ExperimentConfig, config_to_yaml, resolve_width
+from layertopo.config import ExperimentConfig, TopologyConfig, config_to_yaml, resolve_width
 from layertopo.data import Dataset, make_dataset
 from layertopo.models import build_mlp, layer_names
-from layertopo.parallel import JobResult, run_jobs
+from layertopo.parallel import Job, JobResult, run_jobs
 from layertopo.store import (
     RunStore,
     atomic_write_bytes,
@@ -38,7 +38,7 @@ from layertopo.store import (
     write_parquet,
 )
 from layertopo.topology.comparisons import comparison_rows
-from layertopo.training import fit
+from layertopo.training import checkpoint_state, fit
 
 #: progress(stage, done, total): stage is "training" or "topology".
 Progress = Callable[[str, int, int], None]
@@ -148,11 +148,7 @@ class SnapshotCallback:
         self._checkpoint(epoch, model, kwargs)
 
     def _checkpoint(self, epoch: int, model: torch.nn.Module, extra: dict[str, Any]) -> None:
-        state = {"epoch": epoch, "model": model.state_dict(), "torch_rng": torch.random.get_rng_state()}
-        if "optimizer" in extra:
-            state["optimizer"] = extra["optimizer"].state_dict()
-        if "generator" in extra:
-            state["data_order_rng"] = extra["generator"].get_state()
+        state = checkpoint_state(epoch, model, extra["optimizer"], extra["generator"], extra["history"])
         buffer = io.BytesIO()
         torch.save(state, buffer)
         atomic_write_bytes(self.store.checkpoint_path(self.model_name, self.seed, epoch), buffer.getvalue())
@@ -177,6 +173,7 @@ def train_all(
                 config.training,
                 seed=seed,
                 callbacks=[SnapshotCallback(store, config, name, seed, dataset)],
+                resume_from=latest_checkpoint(store, config, name, seed),
             )
             frame = pd.DataFrame(result.history)
             frame.insert(0, "seed", seed)
@@ -196,6 +193,17 @@ def train_all(
     history = pd.concat(parts, ignore_index=True)
     write_parquet(store.path("history.parquet"), history)
     return history
+
+
+def latest_checkpoint(store: RunStore, config: ExperimentConfig, name: str, seed: int) -> dict[str, Any] | None:
+    """The latest readable checkpoint of an unfinished (model, seed), or None to train from scratch."""
+    for epoch in sorted(config.capture.epochs, reverse=True):
+        path = store.checkpoint_path(name, seed, epoch)
+        if path.exists():
+            state = torch.load(path, weights_only=False)
+            if "history" in state:
+                return state
+    return None
 
 
 def build_model(config: ExperimentConfig, name: str, dataset: Dataset, seed: int) -> torch.nn.Module:
@@ -262,19 +270,14 @@ def _topology_unit(
     cache: dict[str, JobResult],
 ) -> tuple[list[dict[str, Any]], dict[str, np.ndarray], list[dict[str, Any]]]:
     activations = read_npz(store.activations_path(name, seed, epoch))
-    keys, jobs, hashes = [], [], []
+    keys, jobs = [], []
     for layer, split, label, X, labels in iter_clouds(activations, dataset, config.capture.splits):
         where = f"model={name} seed={seed} epoch={epoch} layer={layer} split={split} label={label}"
         keys.append((layer, split, label))
-        hashes.append(_cloud_hash(X, labels))
         jobs.append((X, labels, where))
-    todo = [h for h in dict.fromkeys(hashes) if h not in cache]
-    pending = [jobs[hashes.index(h)] for h in todo]
-    for h, result in zip(todo, run_jobs(pending, config.topology, n_jobs=config.topology.n_jobs), strict=True):
-        cache[h] = result
+    results = run_topology_jobs(jobs, config.topology, cache)
     rows, dgms, timings = [], {}, []
-    for (layer, split, label), h in zip(keys, hashes, strict=True):
-        diagrams, cloud_rows, seconds = cache[h]
+    for (layer, split, label), (diagrams, cloud_rows, seconds) in zip(keys, results, strict=True):
         base = {
             "model": name,
             "seed": seed,
@@ -289,6 +292,17 @@ def _topology_unit(
             dgms[f"{layer}__{split}__{label}__h{dim}"] = dgm
         timings.append({**base, "seconds": seconds})
     return rows, dgms, timings
+
+
+def run_topology_jobs(jobs: list[Job], config: TopologyConfig, cache: dict[str, JobResult]) -> list[JobResult]:
+    """Results of ``analyze_cloud`` for every job, in order; a cloud identical to one already in ``cache``
+    (same values and labels, e.g. the input layer at every epoch) is computed once."""
+    hashes = [_cloud_hash(X, labels) for X, labels, _ in jobs]
+    todo = [h for h in dict.fromkeys(hashes) if h not in cache]
+    pending = [jobs[hashes.index(h)] for h in todo]
+    for h, result in zip(todo, run_jobs(pending, config, n_jobs=config.n_jobs), strict=True):
+        cache[h] = result
+    return [cache[h] for h in hashes]
 
 
 def distances_all(config: ExperimentConfig, store: RunStore, summaries: pd.DataFrame) -> pd.DataFrame:
