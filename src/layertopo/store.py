@@ -3,6 +3,11 @@
 A write goes to a temporary file in the same folder, is flushed and fsync'ed, then renamed over
 the target (``os.replace``), so a killed process leaves either the old file or the new one, never
 a partial file. Orphan temporary files of an earlier killed run are swept when a store is opened.
+
+Crash testing: when the environment variable ``LAYERTOPO_KILL_AT`` is ``"<path part>:<n>"``, the
+process kills itself with SIGKILL halfway through the n-th write whose path contains ``<path part>``
+(after half the bytes reach the temporary file, before the rename). The tests use it to kill a run at
+chosen points and check that resuming loses nothing.
 """
 
 from __future__ import annotations
@@ -10,6 +15,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import signal
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -29,8 +35,15 @@ class StoreError(OSError):
 def atomic_write_bytes(path: str | Path, data: bytes) -> None:
     """Write ``data`` to ``path`` atomically (temp file in the same folder + fsync + rename)."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise StoreError(f"cannot create the folder {path.parent}: {exc.strerror or exc}") from exc
     with _atomic(path) as handle:
+        if _kill_requested(path):
+            handle.write(data[: len(data) // 2])
+            handle.flush()
+            os.kill(os.getpid(), signal.SIGKILL)
         handle.write(data)
 
 
@@ -156,6 +169,20 @@ def _atomic(path: Path) -> Iterator[io.BufferedWriter]:
         if isinstance(exc, OSError) and not isinstance(exc, StoreError):
             raise StoreError(f"cannot write {path}: {exc.strerror or exc}; earlier files are intact") from exc
         raise
+
+
+_kill_counts: dict[str, int] = {}
+
+
+def _kill_requested(path: Path) -> bool:
+    spec = os.environ.get("LAYERTOPO_KILL_AT")
+    if not spec:
+        return False
+    part, _, count = spec.rpartition(":")
+    if part not in str(path):
+        return False
+    _kill_counts[part] = _kill_counts.get(part, 0) + 1
+    return _kill_counts[part] == int(count)
 
 
 def _umask() -> int:
