@@ -95,7 +95,7 @@ def _essential_gaps(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarra
     return fa, fb, np.abs(ea - eb)
 
 
-def bottleneck_distance(a: ArrayLike, b: ArrayLike, *, exact: bool = False) -> float:
+def bottleneck_distance(a: ArrayLike, b: ArrayLike, *, exact: bool = False, tolerance: float | None = None) -> float:
     """Bottleneck distance between two diagrams of one homology dimension, L-infinity ground metric.
 
     Parameters
@@ -103,6 +103,8 @@ def bottleneck_distance(a: ArrayLike, b: ArrayLike, *, exact: bool = False) -> f
     a, b : array_like of shape (k_a, 2) and (k_b, 2)
         ``[birth, death]`` rows, ``death = inf`` for essential bars; may be empty.
     exact : use gudhi's exact algorithm (``e=0``) instead of its smallest positive tolerance.
+    tolerance : an absolute error allowed to gudhi's approximation (e.g. 1e-4 on diagrams scaled to unit
+        radius is 3-4x faster on diagrams of ~1000 bars); ignored when ``exact``.
 
     Returns
     -------
@@ -114,7 +116,12 @@ def bottleneck_distance(a: ArrayLike, b: ArrayLike, *, exact: bool = False) -> f
     if parts is None:
         return np.inf
     fa, fb, gaps = parts
-    finite = float(gudhi.bottleneck_distance(fa, fb, e=0) if exact else gudhi.bottleneck_distance(fa, fb))
+    if exact:
+        finite = float(gudhi.bottleneck_distance(fa, fb, e=0))
+    elif tolerance is not None:
+        finite = float(gudhi.bottleneck_distance(fa, fb, e=tolerance))
+    else:
+        finite = float(gudhi.bottleneck_distance(fa, fb))
     return max(finite, float(gaps.max(initial=0.0)))
 
 
