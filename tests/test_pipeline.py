@@ -161,3 +161,28 @@ def test_interrupted_training_resumes_bit_for_bit(quick_run, quick_config, tmp_p
     resumed = run_experiment(quick_config, out, resume=True, build_report=False)
     pd.testing.assert_frame_equal(resumed.history, quick_run.history)
     assert (out / "summaries.parquet").read_bytes() == (quick_run.run_dir / "summaries.parquet").read_bytes()
+
+
+def test_a_diverging_model_is_recorded_and_the_others_go_on(tmp_path):
+    from layertopo.config import load_config
+
+    config = load_config(
+        "configs/quick.yaml",
+        [
+            "models.wild={widths: [16, 16], optimizer: sgd, lr: 1.0e+30}",
+            "training.seeds=[0]",
+            "training.epochs=6",
+            "capture.epochs=[0, 3, 6]",
+            "capture.splits=[test]",
+        ],
+    )
+    result = run_experiment(config, tmp_path / "run", build_report=True)
+    runs = result.manifest["runs"]
+    assert runs["wild/0"]["status"] == "diverged" and runs["good/0"]["status"] == "finished"
+    wild = result.history[result.history["model"] == "wild"]
+    assert wild["epoch"].max() < 6 and wild["epoch"].min() == 0  # epochs before the bad step are kept
+    assert set(result.summaries[result.summaries["model"] == "wild"]["epoch"]) == {0}
+    assert set(result.summaries[result.summaries["model"] == "good"]["epoch"]) == {0, 3, 6}
+    verdicts = {v["model"]: v for v in result.manifest["verdicts"]}
+    assert verdicts["wild"]["diverged_seeds"] == 1 and "diverged" in verdicts["wild"]["sentence"]
+    assert "diverged" in (tmp_path / "run" / "report.html").read_text()

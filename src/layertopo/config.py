@@ -38,6 +38,8 @@ class ModelConfig(_Strict):
 
     widths: list[int | str] = Field(min_length=1)
     activation: Literal["relu", "tanh", "gelu", "sigmoid", "leaky_relu"] = "relu"
+    lr: float | None = Field(None, gt=0.0, description="overrides training.lr for this model")
+    optimizer: Literal["adam", "sgd"] | None = Field(None, description="overrides training.optimizer")
 
     @field_validator("widths")
     @classmethod

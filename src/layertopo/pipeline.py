@@ -25,7 +25,7 @@ import torch
 from layertopo.analysis import training_verdicts
 from layertopo.analysis.projections import pca_view, sample_points
 from layertopo.capture import capture_activations
-from layertopo.config import ExperimentConfig, TopologyConfig, config_to_yaml, resolve_width
+from layertopo.config import ExperimentConfig, TopologyConfig, TrainingConfig, config_to_yaml, resolve_width
 from layertopo.data import Dataset, make_dataset
 from layertopo.models import build_mlp, layer_names
 from layertopo.parallel import Job, JobResult, run_jobs
@@ -170,7 +170,7 @@ def train_all(
                 dataset.X_train,
                 dataset.y_train,
                 {"train": (dataset.X_train, dataset.y_train), "test": (dataset.X_test, dataset.y_test)},
-                config.training,
+                model_training(config, name),
                 seed=seed,
                 callbacks=[SnapshotCallback(store, config, name, seed, dataset)],
                 resume_from=latest_checkpoint(store, config, name, seed),
@@ -193,6 +193,13 @@ def train_all(
     history = pd.concat(parts, ignore_index=True)
     write_parquet(store.path("history.parquet"), history)
     return history
+
+
+def model_training(config: ExperimentConfig, name: str) -> TrainingConfig:
+    """The training settings of one model: ``training`` with the model's own lr/optimizer, if given."""
+    spec = config.models[name]
+    overrides = {key: value for key, value in (("lr", spec.lr), ("optimizer", spec.optimizer)) if value is not None}
+    return config.training.model_copy(update=overrides)
 
 
 def latest_checkpoint(store: RunStore, config: ExperimentConfig, name: str, seed: int) -> dict[str, Any] | None:

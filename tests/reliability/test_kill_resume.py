@@ -12,7 +12,7 @@ import pytest
 
 from layertopo.store import TEMP_PREFIX, read_npz
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 TABLES = ["history.parquet", "summaries.parquet", "distances.parquet", "projections.parquet"]
 
 # (path part, n-th matching write): the run kills itself halfway through that write.
