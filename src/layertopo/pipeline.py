@@ -74,6 +74,7 @@ def run_experiment(
     """
     store = RunStore(out_dir)
     store.open()
+    store.check_free_space(estimate_run_bytes(config))
     _check_resumable(store, config, resume)
     atomic_write_text(store.path("config.yaml"), config_to_yaml(config))
     started = time.perf_counter()
@@ -193,6 +194,16 @@ def train_all(
     history = pd.concat(parts, ignore_index=True)
     write_parquet(store.path("history.parquet"), history)
     return history
+
+
+def estimate_run_bytes(config: ExperimentConfig) -> int:
+    """An upper bound on what a run writes: the captured activations (float32, before compression) dominate."""
+    d = config.data
+    per_epoch = 0
+    for spec in config.models.values():
+        widths = [d.dim, *[resolve_width(w, d.dim) for w in spec.widths], 2]
+        per_epoch += 4 * (d.n_train + d.n_test) * sum(widths)
+    return per_epoch * len(config.training.seeds) * len(config.capture.epochs) + 20 * 1024**2
 
 
 def model_training(config: ExperimentConfig, name: str) -> TrainingConfig:

@@ -105,6 +105,17 @@ class RunStore:
             ) from exc
         sweep_temp_files(self.root)
 
+    def check_free_space(self, needed: int) -> None:
+        """Fail early when the folder's file system has less than ``needed`` bytes free."""
+        import shutil
+
+        free = shutil.disk_usage(self.root).free
+        if free < needed:
+            raise StoreError(
+                f"the run folder {self.root} has {free / 2**20:.0f} MiB free but this run writes up to "
+                f"{needed / 2**20:.0f} MiB; free space there or choose another --out folder"
+            )
+
     # --- paths -----------------------------------------------------------------------------------
     def path(self, *parts: str) -> Path:
         return self.root.joinpath(*parts)
