@@ -34,7 +34,6 @@ import numpy as np
 
 def make_clouds(epochs: list[int]) -> list[tuple[np.ndarray, np.ndarray | None, str]]:
     """The benchmark's clouds as (X, labels, where) jobs, in pipeline order."""
-    from layertopo.capture import capture_activations
     from layertopo.config import ExperimentConfig, TrainingConfig, resolve_width
     from layertopo.data import make_dataset
     from layertopo.models import build_mlp
@@ -47,17 +46,27 @@ def make_clouds(epochs: list[int]) -> list[tuple[np.ndarray, np.ndarray | None, 
     for name, spec in config.models.items():
         model = build_mlp(data.dim, [resolve_width(w, data.dim) for w in spec.widths], 2, spec.activation, seed=0)
 
-        class Snap:
-            def on_epoch_end(self, epoch, model, **kwargs):
-                if epoch in epochs:
-                    for layer, X in capture_activations(model, data.X_test).items():
-                        jobs.append((X, data.y_test, f"{name} e{epoch} {layer} all"))
-                        for c in (0, 1):
-                            jobs.append((X[data.y_test == c], None, f"{name} e{epoch} {layer} class{c}"))
-
         splits = {"train": (data.X_train, data.y_train)}
-        fit(model, data.X_train, data.y_train, splits, config.training, seed=0, callbacks=[Snap()])
+        snapshot = Snapshot(name, epochs, data.X_test, data.y_test, jobs)
+        fit(model, data.X_train, data.y_train, splits, config.training, seed=0, callbacks=[snapshot])
     return jobs
+
+
+class Snapshot:
+    """Appends the test-split clouds of every layer (all points and each class) at the chosen epochs."""
+
+    def __init__(self, name: str, epochs: list[int], X: np.ndarray, y: np.ndarray, jobs: list) -> None:
+        self.name, self.epochs, self.X, self.y, self.jobs = name, epochs, X, y, jobs
+
+    def on_epoch_end(self, epoch, model, **kwargs) -> None:
+        from layertopo.capture import capture_activations
+
+        if epoch not in self.epochs:
+            return
+        for layer, X in capture_activations(model, self.X).items():
+            self.jobs.append((X, self.y, f"{self.name} e{epoch} {layer} all"))
+            for c in (0, 1):
+                self.jobs.append((X[self.y == c], None, f"{self.name} e{epoch} {layer} class{c}"))
 
 
 def ripser_loop(jobs_path: str, out_path: str) -> None:
@@ -71,12 +80,14 @@ def ripser_loop(jobs_path: str, out_path: str) -> None:
 
 def our_stage(jobs_path: str, out_path: str) -> None:
     from layertopo.config import TopologyConfig
+    from layertopo.parallel import close_pool
     from layertopo.pipeline import run_topology_jobs
 
     jobs = pickle.loads(Path(jobs_path).read_bytes())
     config = TopologyConfig(max_points=None, n_jobs=2)
     start = time.perf_counter()
     results = run_topology_jobs(jobs, config, {})
+    close_pool()
     Path(out_path).write_bytes(pickle.dumps((time.perf_counter() - start, [r[0] for r in results])))
 
 
@@ -142,7 +153,11 @@ def main() -> None:
         times["layertopo"].append(t_our)
         peaks["ripser loop"].append(m_ref)
         peaks["layertopo"].append(m_our)
-        print(f"repeat {repeat + 1}: ripser loop {t_ref:.1f} s, {m_ref:.0f} MiB; layertopo {t_our:.1f} s, {m_our:.0f} MiB")
+        print(
+            f"repeat {repeat + 1}: ripser loop {t_ref:.1f} s, {m_ref:.0f} MiB; "
+            f"layertopo {t_our:.1f} s, {m_our:.0f} MiB",
+            flush=True,
+        )
     Path(jobs_path).unlink()
     worst = largest_bottleneck(d_our, d_ref)
     ref, our = statistics.median(times["ripser loop"]), statistics.median(times["layertopo"])
@@ -151,7 +166,8 @@ def main() -> None:
     print(f"{'':14s} {'median s':>9s} {'peak MiB':>9s}")
     print(f"{'ripser loop':14s} {ref:9.1f} {mem_ref:9.0f}")
     print(f"{'layertopo':14s} {our:9.1f} {mem_our:9.0f}")
-    print(f"speed-up (ripser / layertopo): {ref / our:.1f}x   memory ratio (layertopo / ripser): {mem_our / mem_ref:.2f}")
+    print(f"speed-up (ripser / layertopo): {ref / our:.1f}x")
+    print(f"memory ratio (layertopo / ripser): {mem_our / mem_ref:.2f}")
     print(f"largest bottleneck distance between our diagrams and ripser's: {worst:.2e}")
 
 

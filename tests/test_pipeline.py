@@ -59,7 +59,8 @@ def test_distances_and_projections_tables(quick_run, quick_config):
     assert set(distances["kind"]) == {"layer_to_next", "layer_to_input", "train_test", "epoch_to_next"}
     assert set(distances["model"]) == set(quick_config.models) and set(distances["dim"]) == {0, 1}
     assert np.isfinite(distances[["bottleneck", "wasserstein"]]).all().all()
-    assert (distances["wasserstein"] >= distances["bottleneck"] - 1e-9).all()
+    slack = distances["bottleneck_tolerance"] + 1e-9  # W1 >= bottleneck, up to the bottleneck's tolerance
+    assert (distances["wasserstein"] >= distances["bottleneck"] - slack).all()
     projections = pd.read_parquet(run / "projections.parquet")
     per_view = projections.groupby(["model", "seed", "epoch", "layer"]).size()
     assert per_view.nunique() == 1 and per_view.iloc[0] == 400

@@ -28,7 +28,7 @@ from layertopo.capture import capture_activations
 from layertopo.config import ExperimentConfig, TopologyConfig, TrainingConfig, config_to_yaml, resolve_width
 from layertopo.data import Dataset, make_dataset
 from layertopo.models import build_mlp, layer_names
-from layertopo.parallel import Job, JobResult, run_jobs
+from layertopo.parallel import Job, JobResult, close_pool, run_jobs
 from layertopo.store import (
     RunStore,
     atomic_write_bytes,
@@ -115,16 +115,18 @@ def run_experiment(
         verdicts=[v.as_dict() for v in verdicts],
         dataset={"kind": dataset.name, "description": dataset.description, "betti": dataset.betti},
     )
+    timings["total"] = time.perf_counter() - started
+    manifest = store.update_manifest(
+        status="finished", timings=timings, finished_at=datetime.now(UTC).isoformat(timespec="seconds")
+    )
     if build_report:
         from layertopo.report import build_report as write_report
 
         t0 = time.perf_counter()
         write_report(store.root)
         timings["report"] = time.perf_counter() - t0
-    timings["total"] = time.perf_counter() - started
-    manifest = store.update_manifest(
-        status="finished", timings=timings, finished_at=datetime.now(UTC).isoformat(timespec="seconds")
-    )
+        timings["total"] = time.perf_counter() - started
+        manifest = store.update_manifest(timings=timings)
     return RunResult(store.root, history, summaries, manifest)
 
 
@@ -258,6 +260,27 @@ def topology_all(
     ]
     cache: dict[str, JobResult] = {}
     frames, timing_rows = [], []
+    try:
+        _topology_units(config, dataset, store, units, cache, frames, timing_rows, progress)
+    finally:
+        close_pool()  # no worker process outlives the stage
+    summaries = pd.concat(frames, ignore_index=True).sort_values(KEY_COLUMNS, kind="stable").reset_index(drop=True)
+    write_parquet(store.path("summaries.parquet"), summaries)
+    if timing_rows:
+        write_parquet(store.path("timings.parquet"), pd.DataFrame(timing_rows))
+    return summaries
+
+
+def _topology_units(
+    config: ExperimentConfig,
+    dataset: Dataset,
+    store: RunStore,
+    units: list[tuple[str, int, int]],
+    cache: dict[str, JobResult],
+    frames: list[pd.DataFrame],
+    timing_rows: list[dict[str, Any]],
+    progress: Progress | None,
+) -> None:
     total = len(units)
     for i, (name, seed, epoch) in enumerate(units):
         unit = f"topology/{name}/{seed}/{epoch}"
@@ -271,11 +294,6 @@ def topology_all(
         frames.append(pd.read_parquet(part))
         if progress:
             progress("topology", i + 1, total)
-    summaries = pd.concat(frames, ignore_index=True).sort_values(KEY_COLUMNS, kind="stable").reset_index(drop=True)
-    write_parquet(store.path("summaries.parquet"), summaries)
-    if timing_rows:
-        write_parquet(store.path("timings.parquet"), pd.DataFrame(timing_rows))
-    return summaries
 
 
 def _topology_unit(
