@@ -1,19 +1,23 @@
 """Our topology stage against a plain ``ripser.ripser(X, maxdim=1)`` loop, on the default experiment's clouds.
 
 Reference: ripser.py, one cloud after another in one process (what a researcher would write first).
-Ours: ``layertopo.pipeline.run_topology_jobs`` - the pipeline's own code path - with subsampling OFF
+Ours: ``layertopo.parallel.run_topology_jobs`` - the pipeline's own code path - with subsampling OFF
 (``max_points=None``), so both sides compute exact diagrams of the same clouds: identical clouds are
-computed once, the engine is giotto-ph on a float64 distance matrix, and two worker processes share the
-work. Ours also computes every summary (significance, class purity...), the loop only diagrams.
+computed once and the engine is giotto-ph on a float64 distance matrix. Two settings: ``n_jobs=1`` (one
+process, like the loop) and ``n_jobs=2`` (two worker processes share the work: faster, but each worker
+holds its own numpy/scipy/giotto-ph/scikit-learn, ~200 MiB). Ours also computes every summary
+(significance, class purity...), the loop only diagrams.
 
 Clouds: the default experiment (concentric spheres in R^12, good 12-64-64-64-64-2 and bad 12-3-64-64-64-2,
 seed 0, 100 epochs) captured at epochs 0, 20 and 100, every layer, the test split (1000 points) and each
 class (500 points): 108 clouds of 500-1000 points in 2-64 dimensions, as in the default run with its
 train/all splits left out (their 2000-3000-point clouds would take the loop hours).
 
-Each side runs in its own fresh process, alternately, ``--repeats`` times; peak memory is the largest
-resident set of that process plus its worker processes, sampled every 20 ms. Prints medians, the time
-ratio, and the largest bottleneck distance between our diagrams and ripser's.
+Each side runs in its own fresh process, alternately, ``--repeats`` times. Memory is sampled every 50 ms
+over that process and its workers, two ways: the sum of resident sets (RSS; counts the shared library
+pages of numpy, scipy, scikit-learn... once per process) and the sum of proportional set sizes (PSS;
+shared pages split between the processes that map them: the machine's real memory use). Prints medians,
+the time ratio, the peak ratios, and the largest bottleneck distance between our diagrams and ripser's.
 
     .venv/bin/python benchmarks/topology.py [--repeats 3] [--epochs 0 20 100]
 """
@@ -78,40 +82,49 @@ def ripser_loop(jobs_path: str, out_path: str) -> None:
     Path(out_path).write_bytes(pickle.dumps((time.perf_counter() - start, dgms)))
 
 
-def our_stage(jobs_path: str, out_path: str) -> None:
+def our_stage_1(jobs_path: str, out_path: str) -> None:
+    our_stage(jobs_path, out_path, n_jobs=1)
+
+
+def our_stage_2(jobs_path: str, out_path: str) -> None:
+    our_stage(jobs_path, out_path, n_jobs=2)
+
+
+def our_stage(jobs_path: str, out_path: str, n_jobs: int) -> None:
     from layertopo.config import TopologyConfig
-    from layertopo.parallel import close_pool
-    from layertopo.pipeline import run_topology_jobs
+    from layertopo.parallel import close_pool, run_topology_jobs
 
     jobs = pickle.loads(Path(jobs_path).read_bytes())
-    config = TopologyConfig(max_points=None, n_jobs=2)
+    config = TopologyConfig(max_points=None, n_jobs=n_jobs, time_limit=None)
     start = time.perf_counter()
     results = run_topology_jobs(jobs, config, {})
     close_pool()
     Path(out_path).write_bytes(pickle.dumps((time.perf_counter() - start, [r[0] for r in results])))
 
 
-def measure(target, jobs_path: str) -> tuple[float, float, list]:
-    """Run ``target`` in a fresh process; return (seconds, peak RSS in MiB of it and its children, diagrams)."""
+def measure(target, jobs_path: str) -> tuple[float, float, float, list]:
+    """Run ``target`` in a fresh process; return (seconds, peak RSS sum, peak PSS sum in MiB, diagrams)."""
     import psutil
 
     with tempfile.NamedTemporaryFile(suffix=".pkl", delete=False) as handle:
         out_path = handle.name
     process = mp.get_context("spawn").Process(target=target, args=(jobs_path, out_path))
     process.start()
-    peak = 0.0
+    peak, peak_pss = 0.0, 0.0
     stop = threading.Event()
 
     def sample() -> None:
-        nonlocal peak
+        nonlocal peak, peak_pss
         root = psutil.Process(process.pid)
         while not stop.is_set():
             try:
-                tree = [root, *root.children(recursive=True)]
-                peak = max(peak, sum(p.memory_info().rss for p in tree if p.is_running()) / 2**20)
+                tree = [p for p in [root, *root.children(recursive=True)] if p.is_running()]
+                info = [p.memory_full_info() for p in tree]
+                peak = max(peak, sum(i.rss for i in info) / 2**20)
+                peak_pss = max(peak_pss, sum(i.pss for i in info) / 2**20)
             except psutil.Error:
                 pass
-            time.sleep(0.02)
+            time.sleep(0.05)
 
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
@@ -120,14 +133,14 @@ def measure(target, jobs_path: str) -> tuple[float, float, list]:
     sampler.join()
     seconds, dgms = pickle.loads(Path(out_path).read_bytes())
     Path(out_path).unlink()
-    return seconds, peak, dgms
+    return seconds, peak, peak_pss, dgms
 
 
 def largest_bottleneck(ours: list, theirs: list) -> float:
     from layertopo.topology.distances import bottleneck_distance
 
     return max(
-        bottleneck_distance(a, np.asarray(b, dtype=np.float64), exact=True)
+        bottleneck_distance(a, np.asarray(b, dtype=np.float64))
         for d_ours, d_theirs in zip(ours, theirs, strict=True)
         for a, b in zip(d_ours, d_theirs, strict=True)
     )
@@ -144,31 +157,31 @@ def main() -> None:
     with tempfile.NamedTemporaryFile(suffix=".pkl", delete=False) as handle:
         handle.write(pickle.dumps(jobs))
         jobs_path = handle.name
-    times = {"ripser loop": [], "layertopo": []}
-    peaks = {"ripser loop": [], "layertopo": []}
+    sides = {"ripser loop": ripser_loop, "layertopo n_jobs=1": our_stage_1, "layertopo n_jobs=2": our_stage_2}
+    times = {name: [] for name in sides}
+    peaks = {name: [] for name in sides}
+    psss = {name: [] for name in sides}
+    diagrams = {}
     for repeat in range(args.repeats):
-        t_ref, m_ref, d_ref = measure(ripser_loop, jobs_path)
-        t_our, m_our, d_our = measure(our_stage, jobs_path)
-        times["ripser loop"].append(t_ref)
-        times["layertopo"].append(t_our)
-        peaks["ripser loop"].append(m_ref)
-        peaks["layertopo"].append(m_our)
-        print(
-            f"repeat {repeat + 1}: ripser loop {t_ref:.1f} s, {m_ref:.0f} MiB; "
-            f"layertopo {t_our:.1f} s, {m_our:.0f} MiB",
-            flush=True,
-        )
+        for name, target in sides.items():
+            seconds, peak, pss, diagrams[name] = measure(target, jobs_path)
+            times[name].append(seconds)
+            peaks[name].append(peak)
+            psss[name].append(pss)
+            print(
+                f"repeat {repeat + 1}: {name:20s} {seconds:6.1f} s  RSS {peak:5.0f} MiB  PSS {pss:5.0f} MiB", flush=True
+            )
     Path(jobs_path).unlink()
-    worst = largest_bottleneck(d_our, d_ref)
-    ref, our = statistics.median(times["ripser loop"]), statistics.median(times["layertopo"])
-    mem_ref, mem_our = statistics.median(peaks["ripser loop"]), statistics.median(peaks["layertopo"])
+    ref_time, ref_peak = statistics.median(times["ripser loop"]), statistics.median(peaks["ripser loop"])
     print()
-    print(f"{'':14s} {'median s':>9s} {'peak MiB':>9s}")
-    print(f"{'ripser loop':14s} {ref:9.1f} {mem_ref:9.0f}")
-    print(f"{'layertopo':14s} {our:9.1f} {mem_our:9.0f}")
-    print(f"speed-up (ripser / layertopo): {ref / our:.1f}x")
-    print(f"memory ratio (layertopo / ripser): {mem_our / mem_ref:.2f}")
-    print(f"largest bottleneck distance between our diagrams and ripser's: {worst:.2e}")
+    print(
+        f"{'':20s} {'median s':>9s} {'peak MiB':>9s} {'speed-up':>9s} {'memory':>7s} {'max bottleneck vs ripser':>25s}"
+    )
+    for name in sides:
+        t, m = statistics.median(times[name]), statistics.median(peaks[name])
+        worst = largest_bottleneck(diagrams[name], diagrams["ripser loop"])
+        print(f"{name:20s} {t:9.1f} {m:9.0f} {ref_time / t:8.1f}x {m / ref_peak:7.2f} {worst:25.2e}")
+    print("speed-up = ripser loop time / time; memory = peak resident memory (process + workers) / the loop's")
 
 
 if __name__ == "__main__":

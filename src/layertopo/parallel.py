@@ -13,6 +13,7 @@ numpy, scipy and scikit-learn, the pool is kept for the next call; ``close_pool`
 from __future__ import annotations
 
 import atexit
+import hashlib
 import multiprocessing
 import os
 import time
@@ -162,3 +163,22 @@ def close_pool() -> None:
         _pool.stop()
         _pool.join()
         _pool = None
+
+
+def run_topology_jobs(jobs: list[Job], config: TopologyConfig, cache: dict[str, JobResult]) -> list[JobResult]:
+    """Results of ``analyze_cloud`` for every job, in order; a cloud identical to one already in ``cache``
+    (same values and labels, e.g. the input layer at every epoch) is computed once."""
+    hashes = [_cloud_hash(X, labels) for X, labels, _ in jobs]
+    todo = [h for h in dict.fromkeys(hashes) if h not in cache]
+    pending = [jobs[hashes.index(h)] for h in todo]
+    for h, result in zip(todo, run_jobs(pending, config, n_jobs=config.n_jobs), strict=True):
+        cache[h] = result
+    return [cache[h] for h in hashes]
+
+
+def _cloud_hash(X: np.ndarray, labels: np.ndarray | None) -> str:
+    digest = hashlib.sha1(np.ascontiguousarray(X).view(np.uint8))
+    digest.update(str(X.shape).encode())
+    if labels is not None:
+        digest.update(np.ascontiguousarray(labels).view(np.uint8))
+    return digest.hexdigest()

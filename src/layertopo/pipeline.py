@@ -7,7 +7,6 @@ finished unit is loaded, not recomputed.
 
 from __future__ import annotations
 
-import hashlib
 import io
 import platform
 import subprocess
@@ -25,10 +24,10 @@ import torch
 from layertopo.analysis import training_verdicts
 from layertopo.analysis.projections import pca_view, sample_points
 from layertopo.capture import capture_activations
-from layertopo.config import ExperimentConfig, TopologyConfig, TrainingConfig, config_to_yaml, resolve_width
+from layertopo.config import ExperimentConfig, TrainingConfig, config_to_yaml, resolve_width
 from layertopo.data import Dataset, make_dataset
 from layertopo.models import build_mlp, layer_names
-from layertopo.parallel import Job, JobResult, close_pool, run_jobs
+from layertopo.parallel import JobResult, close_pool, run_topology_jobs
 from layertopo.store import (
     RunStore,
     atomic_write_bytes,
@@ -330,17 +329,6 @@ def _topology_unit(
     return rows, dgms, timings
 
 
-def run_topology_jobs(jobs: list[Job], config: TopologyConfig, cache: dict[str, JobResult]) -> list[JobResult]:
-    """Results of ``analyze_cloud`` for every job, in order; a cloud identical to one already in ``cache``
-    (same values and labels, e.g. the input layer at every epoch) is computed once."""
-    hashes = [_cloud_hash(X, labels) for X, labels, _ in jobs]
-    todo = [h for h in dict.fromkeys(hashes) if h not in cache]
-    pending = [jobs[hashes.index(h)] for h in todo]
-    for h, result in zip(todo, run_jobs(pending, config, n_jobs=config.n_jobs), strict=True):
-        cache[h] = result
-    return [cache[h] for h in hashes]
-
-
 def distances_all(config: ExperimentConfig, store: RunStore, summaries: pd.DataFrame) -> pd.DataFrame:
     """Diagram distances between layers, epochs and splits (see ``layertopo.topology.comparisons``),
     one job per (model, seed), written to ``distances.parquet``."""
@@ -460,14 +448,6 @@ def layer_index(layer: str) -> int:
     if layer.startswith("hidden") and layer[6:].isdigit():
         return int(layer[6:])
     return 500
-
-
-def _cloud_hash(X: np.ndarray, labels: np.ndarray | None) -> str:
-    digest = hashlib.sha1(np.ascontiguousarray(X).view(np.uint8))
-    digest.update(str(X.shape).encode())
-    if labels is not None:
-        digest.update(np.ascontiguousarray(labels).view(np.uint8))
-    return digest.hexdigest()
 
 
 # --- manifest helpers ----------------------------------------------------------------------------

@@ -17,7 +17,6 @@ from __future__ import annotations
 import numpy as np
 from scipy.sparse.csgraph import shortest_path
 from scipy.spatial.distance import pdist, squareform
-from sklearn.neighbors import kneighbors_graph
 
 METRICS = ("euclidean", "cosine", "knn_hops", "knn_geodesic")
 
@@ -37,6 +36,8 @@ def distance_matrix(points: np.ndarray, metric: str = "euclidean", *, k: int = 1
     k = min(k, n - 1)
     if k < 1:
         return np.zeros((n, n))
+    from sklearn.neighbors import kneighbors_graph  # imported here: scikit-learn costs ~150 MiB per process
+
     mode = "connectivity" if metric == "knn_hops" else "distance"
     graph = kneighbors_graph(points, n_neighbors=k, mode=mode)
     graph = graph.maximum(graph.T)
