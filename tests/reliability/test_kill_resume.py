@@ -19,9 +19,7 @@ TABLES = ["history.parquet", "summaries.parquet", "distances.parquet", "projecti
 KILL_POINTS = {
     "training (a checkpoint write)": "checkpoints/bad:2",
     "capture (an activations write)": "activations/good/seed1:3",
-    "a history write": "history/:3",
     "a diagram write": "diagrams/:5",
-    "a summaries write": "summaries/:9",
     "the distances table": "distances.parquet:1",
     "the report write": "report.html:1",
 }
