@@ -26,7 +26,7 @@ demo: $(STAMP)
 	$(BIN)/layertopo run --config configs/default.yaml --resume runs/default
 
 test: $(STAMP) browser
-	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff check src tests benchmarks examples
 	$(BIN)/pytest
 
 bench: $(STAMP)

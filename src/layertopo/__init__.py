@@ -12,10 +12,16 @@ from typing import Any
 __version__ = "0.1.0"
 
 _EXPORTS = {
+    "Analysis": "layertopo.api",
+    "analyze": "layertopo.api",
+    "compare": "layertopo.api",
     "capture_activations": "layertopo.capture",
+    "TopologyMonitor": "layertopo.callbacks",
     "ExperimentConfig": "layertopo.config",
+    "SignificanceConfig": "layertopo.config",
     "TopologyConfig": "layertopo.config",
     "load_config": "layertopo.config",
+    "PersistenceDiagrams": "layertopo.estimators",
     "persistence_diagrams": "layertopo.topology",
     "run_experiment": "layertopo.pipeline",
 }
@@ -27,3 +33,7 @@ def __getattr__(name: str) -> Any:
     if name in _EXPORTS:
         return getattr(import_module(_EXPORTS[name]), name)
     raise AttributeError(f"module 'layertopo' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_EXPORTS])

@@ -1,0 +1,214 @@
+"""``TopologyMonitor``: record the topology of chosen layers during a plain PyTorch training loop.
+
+Call ``monitor.step(epoch)`` at the end of each epoch (or pass the monitor to ``layertopo.training.fit``,
+whose ``EpochCallback`` protocol it follows); at every ``every``-th epoch it runs ``layertopo.analyze`` on
+the fixed inputs ``X``, appends the summary rows to ``monitor.history`` and, with ``log_dir``, writes
+scalars and a persistence-diagram image per layer to TensorBoard::
+
+    monitor = TopologyMonitor(model, X_val, y_val, layers=["fc1", "fc2"], every=5, log_dir="runs/tb")
+    for epoch in range(epochs + 1):
+        if epoch:
+            train_one_epoch(model)
+        monitor.step(epoch)
+    monitor.close()
+    monitor.history  # one row per (epoch, layer, label, dim)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from layertopo.api import Analysis, analyze
+from layertopo.config import TopologyConfig
+
+if TYPE_CHECKING:
+    import torch
+    from matplotlib.figure import Figure
+    from torch import nn
+
+    from layertopo.capture.hooks import Record, Transform
+
+#: ``summaries`` column logged as ``topology/<layer>/<name>`` (label ``all``), with its homology dimension
+SCALARS: dict[str, tuple[str, int]] = {
+    "b0": ("betti_significant", 0),
+    "b1": ("betti_significant", 1),
+    "class_purity": ("class_purity", 0),
+    "total_persistence_h0": ("total_persistence", 0),
+    "total_persistence_h1": ("total_persistence", 1),
+}
+
+
+class TopologyMonitor:
+    """Topology of chosen layers of ``model`` on fixed inputs, recorded every ``every`` epochs.
+
+    Parameters
+    ----------
+    model : nn.Module
+        The model being trained (``step`` may be given another one).
+    X : ndarray or tensor of shape (n_samples, ...)
+        Fixed inputs whose activation clouds are analysed (keep it to a few hundred samples).
+    y : array_like of shape (n_samples,), optional
+        Their classes: enables ``class_purity`` and per-class clouds (see ``analyze``).
+    layers : sequence of str, optional
+        Layer names (see ``capture_activations``); None: the input and every named layer.
+    every : int
+        Record at epochs divisible by ``every`` (epoch 0, the initialisation, included).
+    topology : TopologyConfig, optional
+        Topology settings; defaults to ``TopologyConfig()``.
+    log_dir : str or Path, optional
+        TensorBoard folder; None logs nothing. Needs the ``tensorboard`` package
+        (``pip install layertopo[tensorboard]``).
+    per_class, record, apply, batch_size : passed to ``analyze``.
+
+    Attributes
+    ----------
+    history : DataFrame
+        One row per recorded (epoch, layer, label, dim): ``epoch`` then the columns of ``Analysis.summaries``.
+    analyses : dict of int to Analysis
+        The full result (with diagrams) of every recorded epoch.
+    """
+
+    def __init__(
+        self,
+        model: nn.Module,
+        X: np.ndarray | torch.Tensor,
+        y: np.ndarray | Sequence | None = None,
+        layers: Sequence[str] | None = None,
+        *,
+        every: int = 1,
+        topology: TopologyConfig | None = None,
+        log_dir: str | Path | None = None,
+        per_class: bool = True,
+        record: Record = "output",
+        apply: Transform | Mapping[str, Transform] | None = None,
+        batch_size: int = 4096,
+    ) -> None:
+        if every < 1:
+            raise ValueError(f"every must be a positive number of epochs, got {every}")
+        self.model, self.X, self.y, self.layers = model, X, y, layers
+        self.every, self.topology, self.log_dir = every, topology or TopologyConfig(), log_dir
+        self.capture_options = {"per_class": per_class, "record": record, "apply": apply, "batch_size": batch_size}
+        self.analyses: dict[int, Analysis] = {}
+        self._frames: list[pd.DataFrame] = []
+        self._cache: dict[str, Any] = {}
+        self._writer: Any = None
+
+    @property
+    def history(self) -> pd.DataFrame:
+        """Summary rows of every recorded epoch (empty before the first)."""
+        return pd.concat(self._frames, ignore_index=True) if self._frames else pd.DataFrame()
+
+    def step(self, epoch: int, model: nn.Module | None = None, *, force: bool = False) -> Analysis | None:
+        """Record epoch ``epoch`` if it is due (``epoch % every == 0``) or ``force``; return its Analysis.
+
+        Parameters
+        ----------
+        epoch : int
+            The epoch that just ended (0 = before training).
+        model : nn.Module, optional
+            The model to analyse; defaults to the one given at construction.
+        force : bool
+            Record even when the epoch is not due (e.g. the last epoch).
+        """
+        if not force and epoch % self.every:
+            return None
+        analysis = analyze(
+            model if model is not None else self.model,
+            self.X,
+            self.y,
+            self.layers,
+            topology=self.topology,
+            cache=self._cache,
+            **self.capture_options,
+        )
+        self.analyses[epoch] = analysis
+        self._frames.append(analysis.summaries.assign(epoch=epoch)[["epoch", *analysis.summaries.columns]])
+        if self.log_dir is not None:
+            self._log(epoch, analysis)
+        return analysis
+
+    def on_epoch_end(self, epoch: int, model: nn.Module, **kwargs: Any) -> None:
+        """``EpochCallback`` hook of ``layertopo.training.fit``: ``step(epoch, model)``."""
+        self.step(epoch, model)
+
+    def close(self) -> None:
+        """Flush and close the TensorBoard writer (if any)."""
+        if self._writer is not None:
+            self._writer.close()
+            self._writer = None
+
+    def state_dict(self) -> dict[str, Any]:
+        """The recorded history, to store beside a checkpoint and resume with ``load_state_dict``."""
+        return {"history": self.history.to_dict("records")}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        """Restore the history saved by ``state_dict`` (the diagrams in ``analyses`` are not restored)."""
+        self._frames = [pd.DataFrame(state["history"])] if state["history"] else []
+
+    def _log(self, epoch: int, analysis: Analysis) -> None:
+        writer = self._get_writer()
+        rows = analysis.summaries[analysis.summaries["label"] == "all"]
+        for layer in analysis.layers:
+            for name, value in layer_scalars(rows[rows["layer"] == layer]).items():
+                writer.add_scalar(f"topology/{layer}/{name}", value, epoch)
+            figure = diagram_figure(analysis.diagrams[(layer, "all")], f"{layer}, epoch {epoch}")
+            writer.add_figure(f"diagrams/{layer}", figure, epoch, close=False)
+        writer.flush()
+
+    def _get_writer(self) -> Any:
+        if self._writer is None:
+            try:
+                from torch.utils.tensorboard import SummaryWriter
+            except ImportError as exc:
+                raise ImportError(
+                    "TopologyMonitor(log_dir=...) needs the tensorboard package: pip install 'layertopo[tensorboard]'"
+                ) from exc
+            self._writer = SummaryWriter(log_dir=str(self.log_dir))
+        return self._writer
+
+
+def layer_scalars(rows: pd.DataFrame) -> dict[str, float]:
+    """The ``SCALARS`` of one layer's label-``all`` rows (one per dim); absent or non-finite ones are left out."""
+    out = {}
+    for name, (column, dim) in SCALARS.items():
+        values = rows.loc[rows["dim"] == dim, column] if column in rows else pd.Series(dtype=float)
+        value = float(values.iloc[0]) if len(values) else np.nan
+        if np.isfinite(value):
+            out[name] = value
+    return out
+
+
+def diagram_figure(dgms: Sequence[np.ndarray], title: str = "") -> Figure:
+    """A persistence diagram (every dimension in one axes): births against deaths, essential classes on a
+    dashed line above the finite points.
+
+    Parameters
+    ----------
+    dgms : sequence of ndarray of shape (k_i, 2), one per homology dimension
+    title : str
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    from matplotlib.figure import Figure
+
+    figure = Figure(figsize=(3.2, 3.2), layout="constrained")
+    ax = figure.subplots()
+    finite = [d[np.isfinite(d[:, 1])] for d in dgms] + [np.zeros((1, 2))]
+    top = max(float(np.concatenate(finite).max()) * 1.1, 1e-9)
+    for dim, dgm in enumerate(dgms):
+        if len(dgm):
+            deaths = np.where(np.isfinite(dgm[:, 1]), dgm[:, 1], top)
+            ax.scatter(dgm[:, 0], deaths, s=8, alpha=0.7, label=f"H{dim}")
+    ax.plot([0, top], [0, top], color="#888", lw=0.8)
+    ax.axhline(top, color="#888", lw=0.8, ls="--")
+    ax.set(xlabel="birth", ylabel="death", title=title)
+    if any(len(d) for d in dgms):
+        ax.legend(loc="lower right", fontsize=7)
+    return figure
