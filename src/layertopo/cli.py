@@ -25,6 +25,13 @@ def run(
     out: OutOption = None,
     set_: SetOption = None,
     resume: Annotated[Path | None, typer.Option("--resume", help="Continue the run in this folder.")] = None,
+    executor: Annotated[
+        str | None, typer.Option("--executor", help="Where topology jobs run: local or dask (topology.executor).")
+    ] = None,
+    dask_address: Annotated[
+        str | None,
+        typer.Option("--dask-address", help="Dask scheduler, e.g. tcp://host:8786 (implies --executor dask)."),
+    ] = None,
 ) -> None:
     """Run an experiment: train, capture, compute topology, write tables and the report."""
     from layertopo.config import load_config
@@ -34,7 +41,7 @@ def run(
     if resume is not None and config is None and (resume / "config.yaml").exists():
         config = resume / "config.yaml"
     try:
-        cfg = load_config(config, set_ or [])
+        cfg = load_config(config, [*(set_ or []), *_executor_overrides(executor, dask_address)])
     except (ValidationError, ValueError, FileNotFoundError) as exc:
         console.print(f"[red]Invalid configuration:[/red] {exc}")
         raise typer.Exit(2) from None
@@ -50,7 +57,7 @@ def run(
                 bars.update(tasks[stage], completed=done, total=total)
 
             result = run_experiment(cfg, out_dir, resume=resume is not None or out is None, progress=report)
-    except (StoreError, FileExistsError, ValueError) as exc:
+    except (StoreError, FileExistsError, ValueError, ConnectionError) as exc:
         console.print(f"[red]Error:[/red] {exc}")
         raise typer.Exit(1) from None
     except KeyboardInterrupt:
@@ -74,6 +81,22 @@ def report(run_dir: Annotated[Path, typer.Argument(help="A run folder.")]) -> No
         console.print(f"[red]Error:[/red] {exc}")
         raise typer.Exit(1) from None
     console.print(f"Report: {path}")
+
+
+def _executor_overrides(executor: str | None, dask_address: str | None) -> list[str]:
+    """``--set`` overrides for ``--executor`` and ``--dask-address`` (an address alone implies dask).
+
+    Values are validated with the rest of the configuration.
+    """
+    import json
+
+    overrides = []
+    if dask_address is not None:
+        executor = executor or "dask"
+        overrides.append(f"topology.dask_address={json.dumps(dask_address)}")
+    if executor is not None:
+        overrides.append(f"topology.executor={json.dumps(executor)}")
+    return overrides
 
 
 def _mark_interrupted(out_dir: Path) -> None:

@@ -101,6 +101,21 @@ class TopologyConfig(_Strict):
     significance: SignificanceConfig = SignificanceConfig()
     n_jobs: int = Field(2, ge=1)
     time_limit: float | None = Field(300.0, gt=0, description="seconds per cloud; None = no limit")
+    executor: Literal["local", "dask"] = Field(
+        "local", description="where jobs run: local processes (n_jobs) or a Dask cluster (see layertopo.parallel)"
+    )
+    dask_address: str | None = Field(
+        None, min_length=1, description="Dask scheduler address; None = a LocalCluster of n_jobs worker processes"
+    )
+
+    @model_validator(mode="after")
+    def _address_needs_dask(self) -> TopologyConfig:
+        if self.dask_address is not None and self.executor != "dask":
+            raise ValueError(
+                f"topology.dask_address={self.dask_address!r} is set but topology.executor is {self.executor!r}; "
+                "set topology.executor=dask"
+            )
+        return self
 
 
 class ExperimentConfig(_Strict):
