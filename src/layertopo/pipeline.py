@@ -332,11 +332,9 @@ def _topology_unit(
 def distances_all(config: ExperimentConfig, store: RunStore, summaries: pd.DataFrame) -> pd.DataFrame:
     """Diagram distances between layers, epochs and splits (see ``layertopo.topology.comparisons``),
     one job per (model, seed), written to ``distances.parquet``."""
-    from joblib import Parallel, delayed
-
     units = [(name, seed) for name in config.models for seed in config.training.seeds]
     jobs = [_comparison_inputs(config, store, summaries, name, seed) for name, seed in units]
-    results = Parallel(n_jobs=config.topology.n_jobs)(delayed(comparison_rows)(*job) for job in jobs)
+    results = _map_in_processes(comparison_rows, jobs, config.topology.n_jobs)
     frames = [
         pd.DataFrame(rows).assign(model=name, seed=seed) for (name, seed), rows in zip(units, results, strict=True)
     ]
@@ -346,6 +344,19 @@ def distances_all(config: ExperimentConfig, store: RunStore, summaries: pd.DataF
         table = table[first + [c for c in table.columns if c not in first]]
     write_parquet(store.path("distances.parquet"), table)
     return table
+
+
+def _map_in_processes(function: Callable, jobs: list[tuple], n_jobs: int) -> list:
+    """``[function(*job) for job in jobs]`` in ``n_jobs`` spawned processes (pebble), in order."""
+    if n_jobs == 1 or len(jobs) <= 1:
+        return [function(*job) for job in jobs]
+    import multiprocessing
+
+    from pebble import ProcessPool
+
+    with ProcessPool(max_workers=n_jobs, context=multiprocessing.get_context("spawn")) as pool:
+        futures = [pool.schedule(function, args=job) for job in jobs]
+        return [future.result() for future in futures]
 
 
 def _comparison_inputs(
