@@ -161,8 +161,9 @@ def true_topology(dataset: dict[str, Any], maxdim: int) -> list[str]:
 def run_status(manifest: dict[str, Any]) -> str:
     """The run's status for the report's header.
 
-    The pipeline writes the report as its last stage, before it marks the manifest ``finished``; a manifest
-    still ``running`` that already holds the verdicts is therefore a run whose every stage is done.
+    The pipeline marks the manifest ``finished`` before it writes the report. A manifest still ``running``
+    that already holds the verdicts (a folder written by an older version, or a report rebuilt while the
+    final manifest write was interrupted) is a run whose every computing stage is done.
     """
     status = str(manifest.get("status") or "unknown")
     if status == "running" and manifest.get("verdicts"):
