@@ -16,7 +16,8 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
 from layertopo.config import TopologyConfig
-from layertopo.topology import CloudError, check_cloud, persistence_diagrams
+from layertopo.topology import CloudError, check_cloud
+from layertopo.topology.diagrams import diagrams_for_config
 
 
 class PersistenceDiagrams(TransformerMixin, BaseEstimator):
@@ -122,18 +123,7 @@ class PersistenceDiagrams(TransformerMixin, BaseEstimator):
         return Parallel(n_jobs=self.n_jobs)(delayed(self._diagrams)(cloud, i) for i, cloud in enumerate(clouds))
 
     def _diagrams(self, cloud: np.ndarray, index: int) -> list[np.ndarray]:
-        config = self.config_
-        return persistence_diagrams(
-            cloud,
-            maxdim=config.maxdim,
-            metric=config.metric,
-            engine=config.engine,
-            max_points=config.max_points,
-            subsample=config.subsample,
-            random_state=self.random_state,
-            knn_k=config.knn_k,
-            where=f"entry {index}",
-        ).dgms
+        return diagrams_for_config(cloud, self.config_, random_state=self.random_state, where=f"entry {index}").dgms
 
 
 def _check_clouds(X: Sequence[np.ndarray]) -> list[np.ndarray]:

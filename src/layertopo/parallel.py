@@ -44,7 +44,8 @@ from pebble import ProcessExpired, ProcessPool
 from threadpoolctl import threadpool_limits
 
 from layertopo.config import TopologyConfig
-from layertopo.topology import CloudError, persistence_diagrams, summarize
+from layertopo.topology import CloudError, summarize
+from layertopo.topology.diagrams import diagrams_for_config
 
 if TYPE_CHECKING:
     from distributed import Client, LocalCluster
@@ -66,17 +67,7 @@ def analyze_cloud(X: np.ndarray, labels: np.ndarray | None, config: TopologyConf
     """
     start = time.perf_counter()
     try:
-        result = persistence_diagrams(
-            X,
-            maxdim=config.maxdim,
-            metric=config.metric,
-            engine=config.engine,
-            max_points=config.max_points,
-            subsample=config.subsample,
-            random_state=0,
-            knn_k=config.knn_k,
-            where=where,
-        )
+        result = diagrams_for_config(X, config, random_state=0, where=where)
         rows = summarize(result, config.significance, labels)
         for row in rows:
             row["error"] = ""

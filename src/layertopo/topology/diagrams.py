@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from layertopo.config import TopologyConfig
 from layertopo.topology.engines import choose_engine, run_engine
 from layertopo.topology.metrics import METRICS, distance_matrix, finite_distance_matrix
 from layertopo.topology.subsample import SUBSAMPLERS
@@ -137,6 +138,23 @@ def persistence_diagrams(
         flags=tuple(flags),
         rows=cloud.rows[indices],
         knn_k=knn_k,
+    )
+
+
+def diagrams_for_config(
+    X: object, config: TopologyConfig, *, random_state: int | None = 0, where: str = ""
+) -> PersistenceResult:
+    """``persistence_diagrams`` with the engine, metric and subsampling settings of a ``TopologyConfig``."""
+    return persistence_diagrams(
+        X,
+        maxdim=config.maxdim,
+        metric=config.metric,
+        engine=config.engine,
+        max_points=config.max_points,
+        subsample=config.subsample,
+        random_state=random_state,
+        knn_k=config.knn_k,
+        where=where,
     )
 
 
