@@ -83,6 +83,31 @@ def report(run_dir: Annotated[Path, typer.Argument(help="A run folder.")]) -> No
     console.print(f"Report: {path}")
 
 
+@app.command()
+def naitzat(
+    config: Annotated[Path, typer.Option("--config", "-c", help="Study config.")] = Path("configs/naitzat.yaml"),
+    out: Annotated[Path, typer.Option("--out", "-o", help="Study folder; an existing one is resumed.")] = Path(
+        "runs/naitzat"
+    ),
+    set_: SetOption = None,
+) -> None:
+    """Reproduce Naitzat et al. (2020): k-NN Betti numbers per class at every layer of deep narrow networks."""
+    from layertopo.store import StoreError
+    from layertopo.studies.naitzat import load_naitzat_config, results_path, run_naitzat
+
+    try:
+        study = load_naitzat_config(config, set_)
+        run_naitzat(study, out, progress=console.print)
+    except (StoreError, FileNotFoundError, ValueError) as exc:
+        console.print(f"[red]Error:[/red] {exc}")
+        raise typer.Exit(1) from None
+    except KeyboardInterrupt:
+        console.print("[yellow]Interrupted.[/yellow] Finished units are kept; run the same command to continue.")
+        raise typer.Exit(130) from None
+    Console().print(results_path(out).read_text())
+    console.print(f"Results: {results_path(out)}")
+
+
 def _executor_overrides(executor: str | None, dask_address: str | None) -> list[str]:
     """``--set`` overrides for ``--executor`` and ``--dask-address`` (an address alone implies dask).
 

@@ -95,6 +95,14 @@ class TopologyConfig(_Strict):
     maxdim: int = Field(1, ge=0, le=2)
     metric: Literal["euclidean", "cosine", "knn_hops", "knn_geodesic"] = "euclidean"
     knn_k: int = Field(14, ge=1, description="neighbours of the k-NN graph for the knn_* metrics")
+    fixed_scale: int | None = Field(
+        None,
+        ge=1,
+        description=(
+            "hops; when set, every summary row also holds betti_fixed_scale: the Betti number of the k-NN graph's "
+            "(knn_k) Vietoris-Rips complex at this many hops (Naitzat et al. 2020: k = 14, 2 hops), on all points"
+        ),
+    )
     engine: Literal["auto", "ripser", "giotto", "gudhi"] = "auto"
     max_points: int | None = Field(500, ge=3)
     subsample: Literal["maxmin", "random"] = "maxmin"

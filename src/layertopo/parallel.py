@@ -46,6 +46,7 @@ from threadpoolctl import threadpool_limits
 from layertopo.config import TopologyConfig
 from layertopo.topology import CloudError, summarize
 from layertopo.topology.diagrams import diagrams_for_config
+from layertopo.topology.fixed_scale import FixedScaleBetti, knn_betti_numbers
 
 if TYPE_CHECKING:
     from distributed import Client, LocalCluster
@@ -69,12 +70,22 @@ def analyze_cloud(X: np.ndarray, labels: np.ndarray | None, config: TopologyConf
     try:
         result = diagrams_for_config(X, config, random_state=0, where=where)
         rows = summarize(result, config.significance, labels)
+        fixed = _fixed_scale_betti(X, config, where)
         for row in rows:
             row["error"] = ""
+            if fixed is not None:
+                row.update(betti_fixed_scale=fixed.betti[row["dim"]], fixed_scale=fixed.scale, fixed_scale_k=fixed.k)
         dgms = result.dgms
     except CloudError as exc:
         dgms, rows, _ = _flagged(config, str(exc), "rejected")
     return dgms, rows, time.perf_counter() - start
+
+
+def _fixed_scale_betti(X: np.ndarray, config: TopologyConfig, where: str) -> FixedScaleBetti | None:
+    """The Naitzat et al. Betti numbers of all of ``X`` when ``config.fixed_scale`` asks for them."""
+    if config.fixed_scale is None:
+        return None
+    return knn_betti_numbers(X, k=config.knn_k, scale=config.fixed_scale, maxdim=config.maxdim, where=where)
 
 
 def _flagged(config: TopologyConfig, error: str, flag: str, seconds: float = np.nan) -> JobResult:

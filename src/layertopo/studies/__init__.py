@@ -1,0 +1,1 @@
+"""Reproductions of published studies, built from layertopo's own stages."""

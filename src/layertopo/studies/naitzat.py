@@ -1,0 +1,439 @@
+"""Reproduction of Naitzat, Zhitnikov & Lim, "Topology of Deep Neural Networks" (JMLR 2020).
+
+The protocol (``configs/naitzat.yaml``): for each dataset D-I, D-II, D-III (``layertopo.data.naitzat``),
+each activation (ReLU, tanh) and each seed, train a deep narrow fully connected network to about 100 %
+training accuracy; feed the training set through it; and at the input and every hidden layer compute
+the Betti numbers of each class with the paper's method (``layertopo.topology.fixed_scale``: k-NN
+graph, hop distances, Vietoris-Rips at a fixed scale).
+
+Three stages, each resumable (a finished unit is never recomputed):
+
+1. ``train``: one model per (dataset, activation, seed), saved as ``models/<unit>.pt`` with its final
+   accuracies in ``training/<unit>.json``.
+2. ``betti``: the activations are recomputed from the saved model (a forward pass costs less than
+   storing them) and every (layer, class) cloud becomes one job on the local process pool, with a time
+   limit per cloud; results in ``betti/<unit>.parquet``.
+3. ``summary``: ``betti.parquet`` and ``training.parquet`` (all units), ``summary.json`` (the numbers the
+   paper's claims are checked with), ``results.md`` (the same as tables) and ``betti_by_layer.png``.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+import torch
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from layertopo.capture import capture_activations
+from layertopo.config import TopologyConfig, TrainingConfig, apply_override
+from layertopo.data.naitzat import NAITZAT_BETTI, NAITZAT_DATASETS
+from layertopo.data.synthetic import Dataset
+from layertopo.models.mlp import build_mlp, layer_names
+from layertopo.parallel import JobResult, run_jobs
+from layertopo.store import RunStore, atomic_write_bytes, atomic_write_text, read_json, write_json, write_parquet
+from layertopo.topology.fixed_scale import knn_betti_numbers
+from layertopo.topology.validation import CloudError
+from layertopo.training.fit import fit
+
+log = logging.getLogger(__name__)
+
+DatasetName = Literal["D-I", "D-II", "D-III"]
+CLASS_NAMES = ("a", "b")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class NaitzatDataset(_Strict):
+    """One dataset of the study and the network trained on it."""
+
+    n_per_part: int | tuple[int, int] = Field(description="points per part (D-I: per disk, and in the holed square)")
+    widths: list[int] = Field(min_length=1, description="hidden widths")
+    epochs: int = Field(ge=1)
+    lr: float = Field(gt=0.0)
+
+
+class NaitzatConfig(_Strict):
+    """The whole study; see ``configs/naitzat.yaml``."""
+
+    name: str = "naitzat"
+    datasets: dict[DatasetName, NaitzatDataset] = Field(min_length=1)
+    activations: list[Literal["relu", "tanh"]] = Field(default_factory=lambda: ["relu", "tanh"], min_length=1)
+    seeds: list[int] = Field(default_factory=lambda: [0, 1, 2], min_length=1)
+    data_seed: int = 0
+    optimizer: Literal["adam", "sgd"] = "adam"
+    batch_size: int = Field(128, ge=1)
+    well_trained: float = Field(0.995, gt=0.5, le=1.0, description="training accuracy that counts as trained")
+    k: int = Field(14, ge=1, description="neighbours of the k-NN graph")
+    scale: int = Field(2, ge=1, description="Vietoris-Rips scale in hops")
+    n_jobs: int = Field(2, ge=1)
+    time_limit: float = Field(300.0, gt=0, description="seconds per cloud")
+
+    @model_validator(mode="after")
+    def _d1_sizes(self) -> NaitzatConfig:
+        for name, dataset in self.datasets.items():
+            pair = isinstance(dataset.n_per_part, tuple)
+            if pair != (name == "D-I"):
+                want = "a pair [per disk, holed square]" if name == "D-I" else "one integer"
+                raise ValueError(f"datasets.{name}.n_per_part must be {want}, got {dataset.n_per_part!r}")
+        return self
+
+    def topology(self, dataset: str) -> TopologyConfig:
+        """The job settings handed to the process pool: ``knn_k``, ``fixed_scale``, limits, and homology up
+        to the input's dimension minus one (D-I: b0, b1; D-II and D-III: b0, b1, b2)."""
+        return TopologyConfig(
+            maxdim=len(NAITZAT_BETTI[dataset][0]) - 1,
+            knn_k=self.k,
+            fixed_scale=self.scale,
+            n_jobs=self.n_jobs,
+            time_limit=self.time_limit,
+        )
+
+
+def load_naitzat_config(path: str | Path, overrides: list[str] | None = None) -> NaitzatConfig:
+    """Read ``path`` (YAML), apply ``key.path=value`` overrides, validate."""
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"config file {path} does not exist; see configs/naitzat.yaml")
+    raw = yaml.safe_load(path.read_text()) or {}
+    for item in overrides or []:
+        apply_override(raw, item)
+    return NaitzatConfig.model_validate(raw)
+
+
+def make_naitzat_dataset(name: str, spec: NaitzatDataset, seed: int) -> Dataset:
+    """The dataset ``name`` drawn with ``spec.n_per_part`` and ``seed``."""
+    return NAITZAT_DATASETS[name](spec.n_per_part, random_state=seed)
+
+
+def units(config: NaitzatConfig) -> list[tuple[str, str, int]]:
+    """Every (dataset, activation, seed) of the study, in run order."""
+    return [(d, a, s) for d in config.datasets for a in config.activations for s in config.seeds]
+
+
+def results_path(out: str | Path) -> Path:
+    """Where ``run_naitzat`` writes its Markdown tables."""
+    return Path(out) / "results.md"
+
+
+def unit_name(dataset: str, activation: str, seed: int) -> str:
+    return f"{dataset}-{activation}-seed{seed}"
+
+
+def run_naitzat(config: NaitzatConfig, out: str | Path, *, progress: Callable[[str], None] | None = None) -> dict:
+    """Run (or resume) the study in ``out``; returns ``summary.json``'s content."""
+    say = progress or log.info
+    store = RunStore(out)
+    store.open()
+    _check_same_config(store, config)
+    datasets = {name: make_naitzat_dataset(name, spec, config.data_seed) for name, spec in config.datasets.items()}
+    for unit in units(config):
+        _train_unit(store, config, datasets, *unit, say)
+    cache: dict[str, JobResult] = {}
+    for unit in units(config):
+        _betti_unit(store, config, datasets, *unit, cache, say)
+    return _summarise(store, config, datasets)
+
+
+# --- stages --------------------------------------------------------------------------------------
+
+
+def _check_same_config(store: RunStore, config: NaitzatConfig) -> None:
+    text = yaml.safe_dump(config.model_dump(mode="json"), sort_keys=False)
+    path = store.path("config.yaml")
+    if path.exists() and path.read_text() != text:
+        raise ValueError(
+            f"{store.root} holds a study with a different configuration ({path}); "
+            "use another --out folder, or the same configuration to resume"
+        )
+    atomic_write_text(path, text)
+
+
+def _train_unit(
+    store: RunStore, config: NaitzatConfig, datasets: dict[str, Dataset], name: str, activation: str, seed: int, say
+) -> None:
+    unit = unit_name(name, activation, seed)
+    if store.is_done(f"train/{unit}"):
+        return
+    spec, data = config.datasets[name], datasets[name]
+    model = build_mlp(data.dim, spec.widths, 2, activation, seed=seed)
+    training = TrainingConfig(
+        optimizer=config.optimizer, lr=spec.lr, batch_size=config.batch_size, epochs=spec.epochs, seeds=[seed]
+    )
+    splits = {"train": (data.X_train, data.y_train), "test": (data.X_test, data.y_test)}
+    result = fit(model, data.X_train, data.y_train, splits, training, seed=seed)
+    final = {row["split"]: row["accuracy"] for row in result.history if row["epoch"] == result.last_epoch}
+    buffer = io.BytesIO()
+    torch.save(model.state_dict(), buffer)
+    atomic_write_bytes(store.path("models", f"{unit}.pt"), buffer.getvalue())
+    row = {
+        "dataset": name,
+        "activation": activation,
+        "seed": seed,
+        "train_accuracy": final.get("train", np.nan),
+        "test_accuracy": final.get("test", np.nan),
+        "epochs": result.last_epoch,
+        "status": result.status,
+        "seconds": result.seconds,
+    }
+    write_json(store.path("training", f"{unit}.json"), row)
+    store.mark_done(f"train/{unit}")
+    say(f"trained {unit}: train accuracy {row['train_accuracy']:.4f}, test {row['test_accuracy']:.4f}")
+
+
+def _betti_unit(
+    store: RunStore,
+    config: NaitzatConfig,
+    datasets: dict[str, Dataset],
+    name: str,
+    activation: str,
+    seed: int,
+    cache: dict[str, JobResult],
+    say,
+) -> None:
+    unit = unit_name(name, activation, seed)
+    if store.is_done(f"betti/{unit}"):
+        return
+    start = time.perf_counter()
+    spec, data = config.datasets[name], datasets[name]
+    model = build_mlp(data.dim, spec.widths, 2, activation, seed=seed)
+    model.load_state_dict(torch.load(store.path("models", f"{unit}.pt"), weights_only=True))
+    layers = layer_names(len(spec.widths))[:-1]  # input and hidden layers
+    activations = capture_activations(model, data.X_train, layers)
+    keys = [(depth, layer, c) for depth, layer in enumerate(layers) for c in (0, 1)]
+    jobs = [
+        (activations[layer][data.y_train == c], None, f"{unit} layer={layer} class={CLASS_NAMES[c]}")
+        for _, layer, c in keys
+    ]
+    results = _cached_jobs(jobs, config.topology(name), cache)
+    rows = []
+    for (depth, layer, c), (_, dims, seconds) in zip(keys, results, strict=True):
+        for dim_row in dims:
+            rows.append(
+                {
+                    "dataset": name,
+                    "activation": activation,
+                    "seed": seed,
+                    "depth": depth,
+                    "layer": layer,
+                    "width": activations[layer].shape[1],
+                    "class": CLASS_NAMES[c],
+                    "seconds": seconds,
+                    **dim_row,
+                }
+            )
+    write_parquet(store.path("betti", f"{unit}.parquet"), pd.DataFrame(rows))
+    store.mark_done(f"betti/{unit}")
+    say(f"Betti numbers of {unit}: {len(jobs)} clouds in {time.perf_counter() - start:.1f} s")
+
+
+def fixed_scale_job(X: np.ndarray, labels: np.ndarray | None, config: TopologyConfig, where: str) -> JobResult:
+    """One cloud's fixed-scale Betti numbers as rows (one per dimension), the shape ``run_jobs`` expects."""
+    start = time.perf_counter()
+    try:
+        result = knn_betti_numbers(X, k=config.knn_k, scale=config.fixed_scale or 2, maxdim=config.maxdim, where=where)
+    except CloudError as exc:
+        rows = [{"dim": d, "betti": -1, "error": str(exc), "flags": "rejected"} for d in range(config.maxdim + 1)]
+        return [], rows, time.perf_counter() - start
+    rows = [
+        {
+            "dim": d,
+            "betti": b,
+            "k": result.k,
+            "scale": result.scale,
+            "n_points": result.n_input,
+            "n_unique": result.n_unique,
+            "error": "",
+            "flags": "",
+        }
+        for d, b in enumerate(result.betti)
+    ]
+    return [], rows, time.perf_counter() - start
+
+
+def _cached_jobs(jobs: list, config: TopologyConfig, cache: dict[str, JobResult]) -> list[JobResult]:
+    from layertopo.parallel import _cloud_hash
+
+    hashes = [_cloud_hash(X, None) for X, _, _ in jobs]
+    todo = [h for h in dict.fromkeys(hashes) if h not in cache]
+    pending = [jobs[hashes.index(h)] for h in todo]
+    for h, result in zip(todo, run_jobs(pending, config, n_jobs=config.n_jobs, job=fixed_scale_job), strict=True):
+        cache[h] = result
+    return [cache[h] for h in hashes]
+
+
+# --- summary -------------------------------------------------------------------------------------
+
+
+def _summarise(store: RunStore, config: NaitzatConfig, datasets: dict[str, Dataset]) -> dict[str, Any]:
+    names = [unit_name(*u) for u in units(config)]
+    training = pd.DataFrame([read_json(store.path("training", f"{n}.json")) for n in names])
+    betti = pd.concat([pd.read_parquet(store.path("betti", f"{n}.parquet")) for n in names], ignore_index=True)
+    betti["betti"] = betti["betti"].astype(int)
+    write_parquet(store.path("training.parquet"), training)
+    write_parquet(store.path("betti.parquet"), betti)
+    summary = summarise(betti, training, config)
+    write_json(store.path("summary.json"), summary)
+    atomic_write_text(store.path("results.md"), results_markdown(summary, config, datasets))
+    _plot(betti, training, config, store.path("betti_by_layer.png"))
+    store.update_manifest(status="finished")
+    return summary
+
+
+def betti_table(betti: pd.DataFrame) -> pd.DataFrame:
+    """One row per (dataset, activation, seed, depth, class) with columns b0, b1, b2 and total."""
+    wide = betti.pivot_table(
+        index=["dataset", "activation", "seed", "depth", "layer", "class"],
+        columns="dim",
+        values="betti",
+        aggfunc="first",
+    )
+    wide.columns = [f"b{d}" for d in wide.columns]
+    wide["total"] = wide.sum(axis=1)
+    return wide.reset_index()
+
+
+def summarise(betti: pd.DataFrame, training: pd.DataFrame, config: NaitzatConfig) -> dict[str, Any]:
+    """The numbers that check the paper's claims, per dataset (and activation).
+
+    Returns
+    -------
+    dict with, per dataset: ``input`` (Betti numbers of each class at the input, and the truth),
+    and per activation: ``runs``, ``well_trained`` (runs at or above ``config.well_trained`` training
+    accuracy), ``train_accuracy``/``test_accuracy`` (means), ``trivial_fraction`` (share of well-trained
+    runs whose last hidden layer has Betti numbers (1, 0, 0) for each class, and for both classes),
+    ``mean_total_by_depth`` (mean total Betti number per layer, both classes summed, well-trained runs).
+    """
+    table = betti_table(betti)
+    out: dict[str, Any] = {"k": config.k, "scale": config.scale, "well_trained": config.well_trained, "datasets": {}}
+    for name in config.datasets:
+        truth = NAITZAT_BETTI[name]
+        rows = table[(table["dataset"] == name) & (table["depth"] == 0)]
+        dims = len(truth[0])
+        measured = {
+            c: [int(v) for v in rows[rows["class"] == c].iloc[0][[f"b{d}" for d in range(dims)]]] for c in CLASS_NAMES
+        }
+        entry: dict[str, Any] = {
+            "input": {c: {"measured": measured[c], "true": list(truth[i])} for i, c in enumerate(CLASS_NAMES)},
+            "n_points": {
+                c: int(betti[(betti["dataset"] == name) & (betti["class"] == c)]["n_points"].iloc[0])
+                for c in CLASS_NAMES
+            },
+            "activations": {},
+        }
+        for activation in config.activations:
+            entry["activations"][activation] = _activation_summary(table, training, config, name, activation)
+        out["datasets"][name] = entry
+    return out
+
+
+def _activation_summary(
+    table: pd.DataFrame, training: pd.DataFrame, config: NaitzatConfig, name: str, activation: str
+) -> dict[str, Any]:
+    runs = training[(training["dataset"] == name) & (training["activation"] == activation)]
+    good_seeds = runs[runs["train_accuracy"] >= config.well_trained]["seed"].tolist()
+    rows = table[(table["dataset"] == name) & (table["activation"] == activation) & table["seed"].isin(good_seeds)]
+    last = rows[rows["depth"] == rows["depth"].max()] if len(rows) else rows
+    trivial = {}
+    for c in CLASS_NAMES:
+        part = last[last["class"] == c]
+        trivial[c] = _fraction((part["b0"] == 1) & (part["total"] == 1))
+    both = last.groupby("seed").apply(lambda g: bool(((g["b0"] == 1) & (g["total"] == 1)).all()), include_groups=False)
+    by_depth = rows.groupby(["depth", "seed"])["total"].sum().groupby("depth").mean()
+    return {
+        "runs": len(runs),
+        "well_trained": len(good_seeds),
+        "train_accuracy": float(runs["train_accuracy"].mean()),
+        "test_accuracy": float(runs["test_accuracy"].mean()),
+        "trivial_fraction": {**trivial, "both": _fraction(both)},
+        "mean_total_by_depth": [round(float(v), 2) for v in by_depth.to_numpy()],
+    }
+
+
+def _fraction(mask: pd.Series) -> float | None:
+    return float(mask.mean()) if len(mask) else None
+
+
+def results_markdown(summary: dict[str, Any], config: NaitzatConfig, datasets: dict[str, Dataset]) -> str:
+    """``summary`` as the Markdown tables of ``results.md`` (and of docs/naitzat.md)."""
+    lines = [
+        f"# Naitzat et al. (2020) reproduced: k = {summary['k']}, scale = {summary['scale']} hops",
+        "",
+        f"Seeds: {config.seeds}; a run counts as trained when its training accuracy is at least {config.well_trained}.",
+        "",
+        "## Input Betti numbers per class",
+        "",
+        "| dataset | points (a / b) | class a measured | class a true | class b measured | class b true |",
+        "|---|---|---|---|---|---|",
+    ]
+    for name, entry in summary["datasets"].items():
+        i, n = entry["input"], entry["n_points"]
+        lines.append(
+            f"| {name} | {n['a']} / {n['b']} | {tuple(i['a']['measured'])} | {tuple(i['a']['true'])} "
+            f"| {tuple(i['b']['measured'])} | {tuple(i['b']['true'])} |"
+        )
+    lines += [
+        "",
+        "## Trained networks",
+        "",
+        "| dataset | activation | widths | trained / runs | train acc | test acc "
+        "| last hidden layer (1,0,0): a / b / both |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for name, entry in summary["datasets"].items():
+        for activation, s in entry["activations"].items():
+            t = s["trivial_fraction"]
+            lines.append(
+                f"| {name} | {activation} | {config.datasets[name].widths} | {s['well_trained']} / {s['runs']} "
+                f"| {s['train_accuracy']:.4f} | {s['test_accuracy']:.4f} "
+                f"| {_pct(t['a'])} / {_pct(t['b'])} / {_pct(t['both'])} |"
+            )
+    lines += ["", "## Mean total Betti number (both classes) by layer, trained runs", ""]
+    depth = max(len(s["mean_total_by_depth"]) for e in summary["datasets"].values() for s in e["activations"].values())
+    lines.append("| dataset | activation | " + " | ".join(["input", *[f"h{d}" for d in range(1, depth)]]) + " |")
+    lines.append("|---|---|" + "---|" * depth)
+    for name, entry in summary["datasets"].items():
+        for activation, s in entry["activations"].items():
+            lines.append(f"| {name} | {activation} | " + " | ".join(f"{v:g}" for v in s["mean_total_by_depth"]) + " |")
+    lines += ["", *[f"- {d.name}: {d.description}" for d in datasets.values()], ""]
+    return "\n".join(lines)
+
+
+def _pct(value: float | None) -> str:
+    return "-" if value is None else f"{100 * value:.0f}%"
+
+
+def _plot(betti: pd.DataFrame, training: pd.DataFrame, config: NaitzatConfig, path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from layertopo.store import atomic_write_bytes as write
+
+    table = betti_table(betti)
+    fig, axes = plt.subplots(1, len(config.datasets), figsize=(4.5 * len(config.datasets), 3.6), squeeze=False)
+    for ax, name in zip(axes[0], config.datasets, strict=True):
+        for activation in config.activations:
+            rows = table[(table["dataset"] == name) & (table["activation"] == activation)]
+            per_seed = rows.groupby(["seed", "depth"])["total"].sum().unstack("depth")
+            mean = per_seed.mean(axis=0)
+            ax.plot(mean.index, mean.to_numpy(), marker="o", label=activation)
+            ax.fill_between(mean.index, per_seed.min(axis=0), per_seed.max(axis=0), alpha=0.2)
+        ax.set(title=name, xlabel="layer (0 = input)", ylabel="total Betti number (both classes)", yscale="symlog")
+        ax.legend()
+    fig.suptitle(f"k-NN Betti numbers (k = {config.k}, {config.scale} hops): mean and range over seeds")
+    fig.tight_layout()
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=110)
+    plt.close(fig)
+    write(path, buffer.getvalue())
