@@ -81,6 +81,32 @@ def analyze_cloud(X: np.ndarray, labels: np.ndarray | None, config: TopologyConf
     return dgms, rows, time.perf_counter() - start
 
 
+def fixed_scale_cloud(X: np.ndarray, labels: np.ndarray | None, config: TopologyConfig, where: str = "") -> JobResult:
+    """Only the fixed-scale Betti numbers of one cloud (``config.knn_k``, ``config.fixed_scale`` hops, up to
+    ``config.maxdim``), as one row per dimension with ``betti``, ``k``, ``scale``, ``n_points``, ``n_unique``;
+    a bad cloud gives rows flagged ``rejected``. No diagrams (the first element is empty)."""
+    start = time.perf_counter()
+    try:
+        result = knn_betti_numbers(X, k=config.knn_k, scale=config.fixed_scale or 2, maxdim=config.maxdim, where=where)
+    except CloudError as exc:
+        _, rows, _ = _flagged(config, str(exc), "rejected")
+        return [], rows, time.perf_counter() - start
+    rows = [
+        {
+            "dim": d,
+            "betti": b,
+            "k": result.k,
+            "scale": result.scale,
+            "n_points": result.n_input,
+            "n_unique": result.n_unique,
+            "error": "",
+            "flags": "",
+        }
+        for d, b in enumerate(result.betti)
+    ]
+    return [], rows, time.perf_counter() - start
+
+
 def _fixed_scale_betti(X: np.ndarray, config: TopologyConfig, where: str) -> FixedScaleBetti | None:
     """The Naitzat et al. Betti numbers of all of ``X`` when ``config.fixed_scale`` asks for them."""
     if config.fixed_scale is None:
@@ -179,7 +205,7 @@ class LocalExecutor:
             self.close()
             # Like joblib: BLAS and OpenMP threads per worker limited to cpu_count // n_jobs (no oversubscription).
             threads = max((os.cpu_count() or 1) // self.n_jobs, 1)
-            context = multiprocessing.get_context("spawn")
+            context = _worker_context()
             self._pool = ProcessPool(
                 max_workers=self.n_jobs, context=context, initializer=threadpool_limits, initargs=(threads,)
             )
@@ -327,6 +353,24 @@ class DaskExecutor:
         if self._cluster is not None:
             self._cluster.close()
             self._cluster = None
+
+
+#: Imported once by the fork server; its workers share these pages instead of importing them each.
+WORKER_PRELOAD = ["layertopo.parallel", "gph", "sklearn.neighbors"]
+
+
+def _worker_context() -> multiprocessing.context.BaseContext:
+    """Workers forked from a fork server that has imported the engines (POSIX), else spawned.
+
+    Forking this process is unsafe (it may hold torch and its threads), but the fork server is a fresh
+    interpreter: it imports numpy, scipy, giotto-ph and scikit-learn once (~190 MiB) and every worker
+    forked from it shares those pages copy-on-write, so two workers cost about one worker's imports.
+    """
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("spawn")
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(WORKER_PRELOAD)
+    return context
 
 
 def _announced(

@@ -37,10 +37,8 @@ from layertopo.config import TopologyConfig, TrainingConfig, apply_override
 from layertopo.data.naitzat import NAITZAT_BETTI, NAITZAT_DATASETS
 from layertopo.data.synthetic import Dataset
 from layertopo.models.mlp import build_mlp, layer_names
-from layertopo.parallel import JobResult, run_jobs
+from layertopo.parallel import JobResult, fixed_scale_cloud, run_jobs
 from layertopo.store import RunStore, atomic_write_bytes, atomic_write_text, read_json, write_json, write_parquet
-from layertopo.topology.fixed_scale import knn_betti_numbers
-from layertopo.topology.validation import CloudError
 from layertopo.training.fit import fit
 
 log = logging.getLogger(__name__)
@@ -228,6 +226,7 @@ def _betti_unit(
                     "width": activations[layer].shape[1],
                     "class": CLASS_NAMES[c],
                     "seconds": seconds,
+                    "betti": -1,  # replaced by the measured value; stays -1 for a rejected or timed-out cloud
                     **dim_row,
                 }
             )
@@ -236,37 +235,13 @@ def _betti_unit(
     say(f"Betti numbers of {unit}: {len(jobs)} clouds in {time.perf_counter() - start:.1f} s")
 
 
-def fixed_scale_job(X: np.ndarray, labels: np.ndarray | None, config: TopologyConfig, where: str) -> JobResult:
-    """One cloud's fixed-scale Betti numbers as rows (one per dimension), the shape ``run_jobs`` expects."""
-    start = time.perf_counter()
-    try:
-        result = knn_betti_numbers(X, k=config.knn_k, scale=config.fixed_scale or 2, maxdim=config.maxdim, where=where)
-    except CloudError as exc:
-        rows = [{"dim": d, "betti": -1, "error": str(exc), "flags": "rejected"} for d in range(config.maxdim + 1)]
-        return [], rows, time.perf_counter() - start
-    rows = [
-        {
-            "dim": d,
-            "betti": b,
-            "k": result.k,
-            "scale": result.scale,
-            "n_points": result.n_input,
-            "n_unique": result.n_unique,
-            "error": "",
-            "flags": "",
-        }
-        for d, b in enumerate(result.betti)
-    ]
-    return [], rows, time.perf_counter() - start
-
-
 def _cached_jobs(jobs: list, config: TopologyConfig, cache: dict[str, JobResult]) -> list[JobResult]:
     from layertopo.parallel import _cloud_hash
 
     hashes = [_cloud_hash(X, None) for X, _, _ in jobs]
     todo = [h for h in dict.fromkeys(hashes) if h not in cache]
     pending = [jobs[hashes.index(h)] for h in todo]
-    for h, result in zip(todo, run_jobs(pending, config, n_jobs=config.n_jobs, job=fixed_scale_job), strict=True):
+    for h, result in zip(todo, run_jobs(pending, config, n_jobs=config.n_jobs, job=fixed_scale_cloud), strict=True):
         cache[h] = result
     return [cache[h] for h in hashes]
 
