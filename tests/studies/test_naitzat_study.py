@@ -103,3 +103,17 @@ def test_the_shipped_config_is_valid():
     config = load_naitzat_config(Path(__file__).resolve().parents[2] / "configs" / "naitzat.yaml")
     assert set(config.datasets) == {"D-I", "D-II", "D-III"} and config.activations == ["relu", "tanh"]
     assert all(len(d.widths) == 9 for d in config.datasets.values())
+
+
+def test_two_training_processes_give_the_same_models(tiny_study, tmp_path):
+    import torch
+
+    _, out, _ = tiny_study
+    parallel = NaitzatConfig.model_validate({**TINY, "n_jobs": 2})
+    run_naitzat(parallel, tmp_path / "parallel")
+    for activation in ("relu", "tanh"):
+        name = f"D-I-{activation}-seed0.pt"
+        one = torch.load(out / "models" / name, weights_only=True)
+        two = torch.load(tmp_path / "parallel" / "models" / name, weights_only=True)
+        assert one.keys() == two.keys() and all(torch.equal(one[key], two[key]) for key in one)
+    assert (tmp_path / "parallel" / "summary.json").read_text() == (out / "summary.json").read_text()

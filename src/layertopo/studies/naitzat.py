@@ -9,7 +9,7 @@ graph, hop distances, Vietoris-Rips at a fixed scale).
 Three stages, each resumable (a finished unit is never recomputed):
 
 1. ``train``: one model per (dataset, activation, seed), saved as ``models/<unit>.pt`` with its final
-   accuracies in ``training/<unit>.json``.
+   accuracies in ``training/<unit>.json``; ``n_jobs`` models are trained at once, in worker processes.
 2. ``betti``: the activations are recomputed from the saved model (a forward pass costs less than
    storing them) and every (layer, class) cloud becomes one job on the local process pool, with a time
    limit per cloud; results in ``betti/<unit>.parquet``.
@@ -21,8 +21,10 @@ from __future__ import annotations
 
 import io
 import logging
+import multiprocessing
 import time
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 from typing import Any, Literal
 
@@ -134,8 +136,7 @@ def run_naitzat(config: NaitzatConfig, out: str | Path, *, progress: Callable[[s
     store.open()
     _check_same_config(store, config)
     datasets = {name: make_naitzat_dataset(name, spec, config.data_seed) for name, spec in config.datasets.items()}
-    for unit in units(config):
-        _train_unit(store, config, datasets, *unit, say)
+    _train_all(store, config, say)
     cache: dict[str, JobResult] = {}
     for unit in units(config):
         _betti_unit(store, config, datasets, *unit, cache, say)
@@ -156,13 +157,34 @@ def _check_same_config(store: RunStore, config: NaitzatConfig) -> None:
     atomic_write_text(path, text)
 
 
-def _train_unit(
-    store: RunStore, config: NaitzatConfig, datasets: dict[str, Dataset], name: str, activation: str, seed: int, say
-) -> None:
-    unit = unit_name(name, activation, seed)
-    if store.is_done(f"train/{unit}"):
+def _train_all(store: RunStore, config: NaitzatConfig, say: Callable[[str], None]) -> None:
+    """Train every unit not yet finished; with ``n_jobs > 1`` in as many processes, one model each.
+
+    Workers only train and return the weights; this process writes them and marks the unit done, so
+    the bookkeeping is the same whichever process trained (and training is seeded: same weights).
+    """
+    todo = [u for u in units(config) if not store.is_done(f"train/{unit_name(*u)}")]
+    if config.n_jobs == 1 or len(todo) <= 1:
+        for unit in todo:
+            _record_training(store, unit, *train_unit(config, *unit), say)
         return
-    spec, data = config.datasets[name], datasets[name]
+    context = multiprocessing.get_context("spawn")  # this process holds torch and its threads: never fork it
+    with ProcessPoolExecutor(max_workers=min(config.n_jobs, len(todo)), mp_context=context) as pool:
+        futures = {pool.submit(train_unit, config, *unit): unit for unit in todo}
+        for future in as_completed(futures):
+            _record_training(store, futures[future], *future.result(), say)
+
+
+def train_unit(config: NaitzatConfig, name: str, activation: str, seed: int) -> tuple[bytes, dict[str, Any]]:
+    """Train the network of one unit on its dataset (drawn here from ``config``).
+
+    Returns
+    -------
+    weights : the model's ``state_dict`` saved by ``torch.save``
+    row : dataset, activation, seed, final train/test accuracy, epochs, status, seconds
+    """
+    spec = config.datasets[name]
+    data = make_naitzat_dataset(name, spec, config.data_seed)
     model = build_mlp(data.dim, spec.widths, 2, activation, seed=seed)
     training = TrainingConfig(
         optimizer=config.optimizer, lr=spec.lr, batch_size=config.batch_size, epochs=spec.epochs, seeds=[seed]
@@ -172,7 +194,6 @@ def _train_unit(
     final = {row["split"]: row["accuracy"] for row in result.history if row["epoch"] == result.last_epoch}
     buffer = io.BytesIO()
     torch.save(model.state_dict(), buffer)
-    atomic_write_bytes(store.path("models", f"{unit}.pt"), buffer.getvalue())
     row = {
         "dataset": name,
         "activation": activation,
@@ -183,9 +204,17 @@ def _train_unit(
         "status": result.status,
         "seconds": result.seconds,
     }
-    write_json(store.path("training", f"{unit}.json"), row)
-    store.mark_done(f"train/{unit}")
-    say(f"trained {unit}: train accuracy {row['train_accuracy']:.4f}, test {row['test_accuracy']:.4f}")
+    return buffer.getvalue(), row
+
+
+def _record_training(
+    store: RunStore, unit: tuple[str, str, int], weights: bytes, row: dict[str, Any], say: Callable[[str], None]
+) -> None:
+    name = unit_name(*unit)
+    atomic_write_bytes(store.path("models", f"{name}.pt"), weights)
+    write_json(store.path("training", f"{name}.json"), row)
+    store.mark_done(f"train/{name}")
+    say(f"trained {name}: train accuracy {row['train_accuracy']:.4f}, test {row['test_accuracy']:.4f}")
 
 
 def _betti_unit(
