@@ -1,3 +1,4 @@
+import pytest
 import torch
 
 from layertopo.models import build_mlp, layer_names
@@ -25,3 +26,20 @@ def test_same_seed_same_weights_and_global_rng_untouched():
     assert torch.equal(a.linear1.weight, b.linear1.weight)
     assert not torch.equal(a.linear1.weight, c.linear1.weight)
     assert torch.equal(torch.random.get_rng_state(), state)
+
+
+def test_xavier_init_is_glorot_uniform_with_zero_biases():
+    import math
+
+    model = build_mlp(3, [400, 400], 2, "tanh", seed=0, init="xavier")
+    bound = math.sqrt(6 / (400 + 400))
+    weight = model.linear2.weight
+    assert weight.abs().max().item() <= bound and weight.abs().max().item() > 0.99 * bound
+    assert abs(weight.var().item() - 2 / 800) < 0.05 * 2 / 800
+    assert all((m.bias == 0).all() for m in (model.linear1, model.linear2, model.logits))
+    default = build_mlp(3, [400, 400], 2, "tanh", seed=0)
+    assert abs(default.linear2.weight.var().item() - 1 / (3 * 400)) < 0.05 / (3 * 400)
+    again = build_mlp(3, [400, 400], 2, "tanh", seed=0, init="xavier")
+    assert torch.equal(again.linear2.weight, weight)
+    with pytest.raises(ValueError, match="unknown init"):
+        build_mlp(3, [4], init="he")

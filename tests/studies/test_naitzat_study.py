@@ -1,3 +1,4 @@
+import inspect
 import json
 from pathlib import Path
 
@@ -7,7 +8,7 @@ import yaml
 from typer.testing import CliRunner
 
 from layertopo.cli import app
-from layertopo.data.naitzat import NAITZAT_BETTI
+from layertopo.data.naitzat import NAITZAT_BETTI, NAITZAT_DATASETS
 from layertopo.studies.naitzat import NaitzatConfig, load_naitzat_config, run_naitzat
 
 TINY = {
@@ -103,6 +104,11 @@ def test_the_shipped_config_is_valid():
     config = load_naitzat_config(Path(__file__).resolve().parents[2] / "configs" / "naitzat.yaml")
     assert set(config.datasets) == {"D-I", "D-II", "D-III"} and config.activations == ["relu", "tanh"]
     assert all(len(d.widths) == 9 for d in config.datasets.values())
+    # the CI variant (tests/data/test_naitzat.py) draws the generators' default sizes: the study's sizes
+    for name, spec in config.datasets.items():
+        default = inspect.signature(NAITZAT_DATASETS[name]).parameters["n_per_part"].default
+        assert spec.n_per_part == default
+    assert (config.k, config.scale) == (14, 3)
 
 
 def test_two_training_processes_give_the_same_models(tiny_study, tmp_path):

@@ -56,11 +56,36 @@ def layer_names(n_hidden: int) -> list[str]:
     return ["input", *[f"hidden{i}" for i in range(1, n_hidden + 1)], "logits"]
 
 
-def build_mlp(in_dim: int, widths: list[int], n_classes: int = 2, activation: str = "relu", *, seed: int = 0) -> MLP:
-    """Build an ``MLP`` whose initial weights depend only on ``seed``."""
+INITS = ("default", "xavier")
+
+
+def build_mlp(
+    in_dim: int,
+    widths: list[int],
+    n_classes: int = 2,
+    activation: str = "relu",
+    *,
+    seed: int = 0,
+    init: str = "default",
+) -> MLP:
+    """Build an ``MLP`` whose initial weights depend only on ``seed``.
+
+    ``init="default"`` keeps PyTorch's ``Linear`` initialisation (uniform, variance 1 / (3 fan_in));
+    ``"xavier"`` draws weights Glorot-uniform (variance 2 / (fan_in + fan_out)) and zero biases, the
+    default of Keras, under which deep tanh networks keep their signal (PyTorch's default shrinks it
+    by about 1/sqrt(3) per tanh layer).
+    """
+    if init not in INITS:
+        raise ValueError(f"unknown init {init!r}; choose one of {list(INITS)}")
     generator_state = torch.random.get_rng_state()
     torch.manual_seed(seed)
     try:
-        return MLP(in_dim, widths, n_classes, activation)
+        model = MLP(in_dim, widths, n_classes, activation)
+        if init == "xavier":
+            for module in model.modules():
+                if isinstance(module, nn.Linear):
+                    nn.init.xavier_uniform_(module.weight)
+                    nn.init.zeros_(module.bias)
+        return model
     finally:
         torch.random.set_rng_state(generator_state)
