@@ -4,6 +4,7 @@ import json
 
 import numpy as np
 import pandas as pd
+import torch
 from typer.testing import CliRunner
 
 from layertopo.cli import app
@@ -68,11 +69,18 @@ def test_distances_and_projections_tables(quick_run, quick_config):
     assert set(projections["split"]) == {"train", "test"} and set(projections["label"]) == {0, 1}
 
 
-def test_same_config_twice_gives_identical_summaries(quick_run, quick_config, tmp_path):
-    again = run_experiment(quick_config, tmp_path / "again", build_report=False)
+def test_same_config_twice_gives_identical_summaries_with_two_training_processes(quick_run, quick_config, tmp_path):
+    two = quick_config.model_copy(update={"training": quick_config.training.model_copy(update={"n_jobs": 2})})
+    again = run_experiment(two, tmp_path / "again", build_report=False)
     first = (quick_run.run_dir / "summaries.parquet").read_bytes()
     assert (tmp_path / "again" / "summaries.parquet").read_bytes() == first
     pd.testing.assert_frame_equal(again.history, quick_run.history)
+    part = "activations/bad/seed1/epoch0030.npz"
+    assert (tmp_path / "again" / part).read_bytes() == (quick_run.run_dir / part).read_bytes()
+    part = "checkpoints/good/seed0/epoch0015.pt"
+    one, other = (torch.load(root / part, weights_only=False) for root in (quick_run.run_dir, tmp_path / "again"))
+    assert all(torch.equal(one["model"][key], other["model"][key]) for key in one["model"])
+    assert torch.equal(one["data_order_rng"], other["data_order_rng"]) and one["history"] == other["history"]
 
 
 def test_resume_skips_finished_units(quick_run, quick_config, tmp_path):

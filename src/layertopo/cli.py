@@ -35,7 +35,7 @@ def run(
 ) -> None:
     """Run an experiment: train, capture, compute topology, write tables and the report."""
     from layertopo.config import load_config
-    from layertopo.pipeline import run_experiment
+    from layertopo.pipeline import TrainingWorkerDied, run_experiment
     from layertopo.store import StoreError
 
     if resume is not None and config is None and (resume / "config.yaml").exists():
@@ -57,7 +57,7 @@ def run(
                 bars.update(tasks[stage], completed=done, total=total)
 
             result = run_experiment(cfg, out_dir, resume=resume is not None or out is None, progress=report)
-    except (StoreError, FileExistsError, ValueError, ConnectionError) as exc:
+    except (StoreError, FileExistsError, ValueError, ConnectionError, TrainingWorkerDied) as exc:
         console.print(f"[red]Error:[/red] {exc}")
         raise typer.Exit(1) from None
     except KeyboardInterrupt:

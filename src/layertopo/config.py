@@ -58,6 +58,9 @@ class TrainingConfig(_Strict):
     weight_decay: float = Field(0.0, ge=0.0)
     seeds: list[int] = Field(default_factory=lambda: [0, 1, 2], min_length=1)
     device: Literal["auto", "cpu", "cuda"] = "auto"
+    n_jobs: int = Field(
+        1, ge=1, description="(model, seed) units trained at once in worker processes (each on one CPU thread)"
+    )
 
 
 class CaptureConfig(_Strict):

@@ -8,10 +8,13 @@ finished unit is loaded, not recomputed.
 from __future__ import annotations
 
 import io
+import multiprocessing
 import platform
 import subprocess
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -38,11 +41,16 @@ from layertopo.store import (
 )
 from layertopo.topology.comparisons import comparison_rows
 from layertopo.training import checkpoint_state, fit
+from layertopo.training.fit import FitResult
 
 #: progress(stage, done, total): stage is "training" or "topology".
 Progress = Callable[[str, int, int], None]
 
 KEY_COLUMNS = ["model", "seed", "epoch", "layer", "layer_index", "split", "label", "dim"]
+
+
+class TrainingWorkerDied(RuntimeError):
+    """A training worker process ended without a result (killed, or out of memory)."""
 
 
 @dataclass
@@ -159,42 +167,82 @@ class SnapshotCallback:
 def train_all(
     config: ExperimentConfig, dataset: Dataset, store: RunStore, *, progress: Progress | None = None
 ) -> pd.DataFrame:
-    """Train every model and seed (skipping finished ones) and return the combined history table."""
+    """Train every model and seed (skipping finished ones) and return the combined history table.
+
+    With ``training.n_jobs > 1`` that many (model, seed) units train at once in spawned worker
+    processes. A worker trains and writes its unit's snapshots and checkpoints; this process alone
+    writes the history parts and the manifest, in completion order, so the bookkeeping (and every
+    number: training is seeded and runs on one thread) is the same as with one process.
+    """
     units = [(name, seed) for name in config.models for seed in config.training.seeds]
-    parts = []
-    for i, (name, seed) in enumerate(units):
-        unit = f"train/{name}/{seed}"
-        path = store.history_part(name, seed)
-        if not (store.is_done(unit) and path.exists()):
-            model = build_model(config, name, dataset, seed)
-            result = fit(
-                model,
-                dataset.X_train,
-                dataset.y_train,
-                {"train": (dataset.X_train, dataset.y_train), "test": (dataset.X_test, dataset.y_test)},
-                model_training(config, name),
-                seed=seed,
-                callbacks=[SnapshotCallback(store, config, name, seed, dataset)],
-                resume_from=latest_checkpoint(store, config, name, seed),
-            )
-            frame = pd.DataFrame(result.history)
-            frame.insert(0, "seed", seed)
-            frame.insert(0, "model", name)
-            write_parquet(path, frame)
-            runs = store.read_manifest().get("runs", {})
-            runs[f"{name}/{seed}"] = {
-                "status": result.status,
-                "last_epoch": result.last_epoch,
-                "seconds": round(result.seconds, 3),
-            }
-            store.update_manifest(runs=runs)
-            store.mark_done(unit)
-        parts.append(pd.read_parquet(path))
+    todo = [u for u in units if not (store.is_done(f"train/{u[0]}/{u[1]}") and store.history_part(*u).exists())]
+    done = len(units) - len(todo)
+    for unit, result in _train_units(config, dataset, store, todo):
+        _record_training(store, *unit, result)
+        done += 1
         if progress:
-            progress("training", i + 1, len(units))
-    history = pd.concat(parts, ignore_index=True)
+            progress("training", done, len(units))
+    if progress and not todo:
+        progress("training", len(units), len(units))
+    history = pd.concat([pd.read_parquet(store.history_part(*u)) for u in units], ignore_index=True)
     write_parquet(store.path("history.parquet"), history)
     return history
+
+
+def _train_units(
+    config: ExperimentConfig, dataset: Dataset, store: RunStore, todo: list[tuple[str, int]]
+) -> Iterator[tuple[tuple[str, int], FitResult]]:
+    """(unit, result) for every unit of ``todo``, in this process or ``training.n_jobs`` workers."""
+    n_jobs = min(config.training.n_jobs, len(todo))
+    if n_jobs <= 1:
+        for name, seed in todo:
+            yield (name, seed), train_unit(config, dataset, store.root, name, seed)
+        return
+    context = multiprocessing.get_context("spawn")  # this process holds torch and its threads: never fork it
+    with ProcessPoolExecutor(max_workers=n_jobs, mp_context=context) as pool:
+        futures = {pool.submit(train_unit, config, dataset, store.root, *unit): unit for unit in todo}
+        try:
+            for future in as_completed(futures):
+                yield futures[future], future.result()
+        except BrokenProcessPool as exc:
+            unfinished = [f"{n}/{s}" for n, s in todo if not store.is_done(f"train/{n}/{s}")]
+            raise TrainingWorkerDied(
+                f"a training worker process died (killed, or out of memory) while training {unfinished}; "
+                f"finished units are kept: continue with layertopo run --resume {store.root}, "
+                "or set training.n_jobs=1"
+            ) from exc
+
+
+def train_unit(config: ExperimentConfig, dataset: Dataset, root: Path, name: str, seed: int) -> FitResult:
+    """Train one (model, seed), writing its snapshots and checkpoints under ``root``; resumes from the
+    latest checkpoint there. Runs in this process or in a training worker."""
+    store = RunStore(root)
+    model = build_model(config, name, dataset, seed)
+    return fit(
+        model,
+        dataset.X_train,
+        dataset.y_train,
+        {"train": (dataset.X_train, dataset.y_train), "test": (dataset.X_test, dataset.y_test)},
+        model_training(config, name),
+        seed=seed,
+        callbacks=[SnapshotCallback(store, config, name, seed, dataset)],
+        resume_from=latest_checkpoint(store, config, name, seed),
+    )
+
+
+def _record_training(store: RunStore, name: str, seed: int, result: FitResult) -> None:
+    frame = pd.DataFrame(result.history)
+    frame.insert(0, "seed", seed)
+    frame.insert(0, "model", name)
+    write_parquet(store.history_part(name, seed), frame)
+    runs = store.read_manifest().get("runs", {})
+    runs[f"{name}/{seed}"] = {
+        "status": result.status,
+        "last_epoch": result.last_epoch,
+        "seconds": round(result.seconds, 3),
+    }
+    store.update_manifest(runs=runs)
+    store.mark_done(f"train/{name}/{seed}")
 
 
 def estimate_run_bytes(config: ExperimentConfig) -> int:

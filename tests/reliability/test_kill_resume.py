@@ -25,7 +25,7 @@ KILL_POINTS = {
 }
 
 
-def _run(out: Path, kill_at: str | None = None) -> subprocess.CompletedProcess:
+def _run(out: Path, kill_at: str | None = None, *overrides: str) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if k != "LAYERTOPO_KILL_AT"}
     if kill_at:
         env["LAYERTOPO_KILL_AT"] = kill_at
@@ -38,6 +38,7 @@ def _run(out: Path, kill_at: str | None = None) -> subprocess.CompletedProcess:
         str(ROOT / "configs" / "quick.yaml"),
         "--resume",
         str(out),
+        *[arg for item in overrides for arg in ("--set", item)],
     ]
     return subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
 
@@ -58,6 +59,19 @@ def test_sigkill_then_resume_gives_identical_tables(where, quick_run, tmp_path):
     for path in out.rglob("*.parquet"):
         pd.read_parquet(path)
     assert "Findings" in (out / "report.html").read_text()
+
+
+def test_a_training_worker_killed_mid_write_is_reported_then_resumed(quick_run, tmp_path):
+    out = tmp_path / "run"
+    killed = _run(out, "activations/good/seed1:3", "training.n_jobs=2")
+    assert killed.returncode == 1, killed.stderr[-2000:]
+    assert "training worker process died" in killed.stderr and "--resume" in killed.stderr
+    assert "good/1" in killed.stderr  # the unit whose worker was killed is named
+    resumed = _run(out, None, "training.n_jobs=2")
+    assert resumed.returncode == 0, resumed.stderr[-3000:]
+    for table in TABLES:
+        assert (out / table).read_bytes() == (quick_run.run_dir / table).read_bytes(), table
+    assert not list(out.rglob(f"{TEMP_PREFIX}*")), "temp files left behind"
 
 
 def test_sweep_removes_orphans_and_keeps_files(tmp_path):
