@@ -316,7 +316,8 @@ def summarise(betti: pd.DataFrame, training: pd.DataFrame, config: NaitzatConfig
     and per activation: ``runs``, ``well_trained`` (runs at or above ``config.well_trained`` training
     accuracy), ``train_accuracy``/``test_accuracy`` (means), ``trivial_fraction`` (share of well-trained
     runs whose last hidden layer has Betti numbers (1, 0, 0) for each class, and for both classes),
-    ``mean_total_by_depth`` (mean total Betti number per layer, both classes summed, well-trained runs).
+    ``mean_total_by_depth`` (mean total Betti number per layer, both classes summed, well-trained runs),
+    ``half_depth`` and ``relative_total`` (how fast that total falls, see ``_simplification``).
     """
     table = betti_table(betti)
     out: dict[str, Any] = {"k": config.k, "scale": config.scale, "well_trained": config.well_trained, "datasets": {}}
@@ -361,6 +362,20 @@ def _activation_summary(
         "test_accuracy": float(runs["test_accuracy"].mean()),
         "trivial_fraction": {**trivial, "both": _fraction(both)},
         "mean_total_by_depth": [round(float(v), 2) for v in by_depth.to_numpy()],
+        **_simplification(by_depth.to_numpy()),
+    }
+
+
+def _simplification(totals: np.ndarray) -> dict[str, float | int | None]:
+    """How fast the total Betti number falls along depth: the first hidden layer at or below half the
+    input's (``half_depth``, None if none) and the mean over hidden layers of total / input total
+    (``relative_total``: 1 = no simplification, lower = simpler sooner)."""
+    if len(totals) < 2 or totals[0] <= 0:
+        return {"half_depth": None, "relative_total": None}
+    below = np.flatnonzero(totals[1:] <= totals[0] / 2)
+    return {
+        "half_depth": int(below[0]) + 1 if len(below) else None,
+        "relative_total": round(float(np.mean(totals[1:] / totals[0])), 3),
     }
 
 
@@ -404,11 +419,20 @@ def results_markdown(summary: dict[str, Any], config: NaitzatConfig, datasets: d
             )
     lines += ["", "## Mean total Betti number (both classes) by layer, trained runs", ""]
     depth = max(len(s["mean_total_by_depth"]) for e in summary["datasets"].values() for s in e["activations"].values())
-    lines.append("| dataset | activation | " + " | ".join(["input", *[f"h{d}" for d in range(1, depth)]]) + " |")
-    lines.append("|---|---|" + "---|" * depth)
+    header = ["input", *[f"h{d}" for d in range(1, depth)], "half at", "hidden / input"]
+    lines.append("| dataset | activation | " + " | ".join(header) + " |")
+    lines.append("|---|---|" + "---|" * len(header))
     for name, entry in summary["datasets"].items():
         for activation, s in entry["activations"].items():
-            lines.append(f"| {name} | {activation} | " + " | ".join(f"{v:g}" for v in s["mean_total_by_depth"]) + " |")
+            totals = [f"{v:g}" for v in s["mean_total_by_depth"]] + ["-"] * (depth - len(s["mean_total_by_depth"]))
+            half = "-" if s["half_depth"] is None else f"h{s['half_depth']}"
+            relative = "-" if s["relative_total"] is None else f"{s['relative_total']:.2f}"
+            lines.append(f"| {name} | {activation} | " + " | ".join([*totals, half, relative]) + " |")
+    lines += [
+        "",
+        "*half at*: the first hidden layer whose mean total is at most half the input's; *hidden / input*: the "
+        "mean over hidden layers of total / input total (lower: simpler sooner).",
+    ]
     lines += ["", *[f"- {d.name}: {d.description}" for d in datasets.values()], ""]
     return "\n".join(lines)
 
