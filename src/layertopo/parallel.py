@@ -458,13 +458,15 @@ def run_jobs(
     return executor.run(jobs, config, job=job, on_done=on_done)
 
 
-def run_topology_jobs(jobs: list[Job], config: TopologyConfig, cache: dict[str, JobResult]) -> list[JobResult]:
-    """Results of ``analyze_cloud`` for every job, in order; a cloud identical to one already in ``cache``
-    (same values and labels, e.g. the input layer at every epoch) is computed once."""
+def run_topology_jobs(
+    jobs: list[Job], config: TopologyConfig, cache: dict[str, JobResult], *, job: JobFunction = analyze_cloud
+) -> list[JobResult]:
+    """Results of ``job`` (``analyze_cloud``) for every job, in order; a cloud identical to one already in
+    ``cache`` (same values and labels, e.g. the input layer at every epoch) is computed once."""
     hashes = [_cloud_hash(X, labels) for X, labels, _ in jobs]
     todo = [h for h in dict.fromkeys(hashes) if h not in cache]
     pending = [jobs[hashes.index(h)] for h in todo]
-    for h, result in zip(todo, run_jobs(pending, config, n_jobs=config.n_jobs), strict=True):
+    for h, result in zip(todo, run_jobs(pending, config, n_jobs=config.n_jobs, job=job), strict=True):
         cache[h] = result
     return [cache[h] for h in hashes]
 

@@ -68,6 +68,7 @@ def test_summary_counts_what_the_table_shows(tiny_study):
             last = rows[rows["depth"] == 2].pivot_table(index="class", columns="dim", values="betti")
             trivial = {c: float(tuple(last.loc[c]) == (1, 0)) for c in ("a", "b")}
             assert entry["trivial_fraction"]["a"] == trivial["a"] and entry["trivial_fraction"]["b"] == trivial["b"]
+            assert entry["connected_fraction"] == {c: float(last.loc[c][0] == 1) for c in ("a", "b")}
     assert (out / "betti_by_layer.png").stat().st_size > 10_000
     assert "| D-I | relu |" in (out / "results.md").read_text()
 

@@ -39,7 +39,7 @@ from layertopo.config import TopologyConfig, TrainingConfig, apply_override
 from layertopo.data.naitzat import NAITZAT_BETTI, NAITZAT_DATASETS
 from layertopo.data.synthetic import Dataset
 from layertopo.models.mlp import build_mlp, layer_names
-from layertopo.parallel import JobResult, fixed_scale_cloud, run_jobs
+from layertopo.parallel import JobResult, fixed_scale_cloud, run_topology_jobs
 from layertopo.store import RunStore, atomic_write_bytes, atomic_write_text, read_json, write_json, write_parquet
 from layertopo.training.fit import fit
 
@@ -242,7 +242,7 @@ def _betti_unit(
         (activations[layer][data.y_train == c], None, f"{unit} layer={layer} class={CLASS_NAMES[c]}")
         for _, layer, c in keys
     ]
-    results = _cached_jobs(jobs, config.topology(name), cache)
+    results = run_topology_jobs(jobs, config.topology(name), cache, job=fixed_scale_cloud)
     rows = []
     for (depth, layer, c), (_, dims, seconds) in zip(keys, results, strict=True):
         for dim_row in dims:
@@ -263,17 +263,6 @@ def _betti_unit(
     write_parquet(store.path("betti", f"{unit}.parquet"), pd.DataFrame(rows))
     store.mark_done(f"betti/{unit}")
     say(f"Betti numbers of {unit}: {len(jobs)} clouds in {time.perf_counter() - start:.1f} s")
-
-
-def _cached_jobs(jobs: list, config: TopologyConfig, cache: dict[str, JobResult]) -> list[JobResult]:
-    from layertopo.parallel import _cloud_hash
-
-    hashes = [_cloud_hash(X, None) for X, _, _ in jobs]
-    todo = [h for h in dict.fromkeys(hashes) if h not in cache]
-    pending = [jobs[hashes.index(h)] for h in todo]
-    for h, result in zip(todo, run_jobs(pending, config, n_jobs=config.n_jobs, job=fixed_scale_cloud), strict=True):
-        cache[h] = result
-    return [cache[h] for h in hashes]
 
 
 # --- summary -------------------------------------------------------------------------------------
@@ -316,6 +305,7 @@ def summarise(betti: pd.DataFrame, training: pd.DataFrame, config: NaitzatConfig
     and per activation: ``runs``, ``well_trained`` (runs at or above ``config.well_trained`` training
     accuracy), ``train_accuracy``/``test_accuracy`` (means), ``trivial_fraction`` (share of well-trained
     runs whose last hidden layer has Betti numbers (1, 0, 0) for each class, and for both classes),
+    ``connected_fraction`` (share of well-trained runs whose last hidden layer has b0 = 1, per class),
     ``mean_total_by_depth`` (mean total Betti number per layer, both classes summed, well-trained runs),
     ``half_depth`` and ``relative_total`` (how fast that total falls, see ``_simplification``).
     """
@@ -353,6 +343,7 @@ def _activation_summary(
     for c in CLASS_NAMES:
         part = last[last["class"] == c]
         trivial[c] = _fraction((part["b0"] == 1) & (part["total"] == 1))
+    connected = {c: _fraction(last[last["class"] == c]["b0"] == 1) for c in CLASS_NAMES}
     both = last.groupby("seed").apply(lambda g: bool(((g["b0"] == 1) & (g["total"] == 1)).all()), include_groups=False)
     by_depth = rows.groupby(["depth", "seed"])["total"].sum().groupby("depth").mean()
     return {
@@ -361,6 +352,7 @@ def _activation_summary(
         "train_accuracy": float(runs["train_accuracy"].mean()),
         "test_accuracy": float(runs["test_accuracy"].mean()),
         "trivial_fraction": {**trivial, "both": _fraction(both)},
+        "connected_fraction": connected,
         "mean_total_by_depth": [round(float(v), 2) for v in by_depth.to_numpy()],
         **_simplification(by_depth.to_numpy()),
     }
@@ -406,8 +398,8 @@ def results_markdown(summary: dict[str, Any], config: NaitzatConfig, datasets: d
         "## Trained networks",
         "",
         "| dataset | activation | widths | trained / runs | train acc | test acc "
-        "| last hidden layer (1,0,0): a / b / both |",
-        "|---|---|---|---|---|---|---|",
+        "| last hidden layer (1,0,0): a / b / both | last hidden layer b0 = 1: a / b |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for name, entry in summary["datasets"].items():
         for activation, s in entry["activations"].items():
@@ -415,7 +407,8 @@ def results_markdown(summary: dict[str, Any], config: NaitzatConfig, datasets: d
             lines.append(
                 f"| {name} | {activation} | {config.datasets[name].widths} | {s['well_trained']} / {s['runs']} "
                 f"| {s['train_accuracy']:.4f} | {s['test_accuracy']:.4f} "
-                f"| {_pct(t['a'])} / {_pct(t['b'])} / {_pct(t['both'])} |"
+                f"| {_pct(t['a'])} / {_pct(t['b'])} / {_pct(t['both'])} "
+                f"| {_pct(s['connected_fraction']['a'])} / {_pct(s['connected_fraction']['b'])} |"
             )
     lines += ["", "## Mean total Betti number (both classes) by layer, trained runs", ""]
     depth = max(len(s["mean_total_by_depth"]) for e in summary["datasets"].values() for s in e["activations"].values())
