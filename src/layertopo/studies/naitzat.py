@@ -71,7 +71,7 @@ class NaitzatConfig(_Strict):
     seeds: list[int] = Field(default_factory=lambda: [0, 1, 2], min_length=1)
     data_seed: int = 0
     optimizer: Literal["adam", "sgd"] = "adam"
-    init: Literal["default", "xavier"] = Field("xavier", description="weight initialisation (see build_mlp)")
+    init: Literal["default", "xavier"] = Field("default", description="weight initialisation (see build_mlp)")
     batch_size: int = Field(128, ge=1)
     well_trained: float = Field(0.995, gt=0.5, le=1.0, description="training accuracy that counts as trained")
     k: int = Field(14, ge=1, description="neighbours of the k-NN graph")
