@@ -35,8 +35,9 @@ def run(
 ) -> None:
     """Run an experiment: train, capture, compute topology, write tables and the report."""
     from layertopo.config import load_config
-    from layertopo.pipeline import TrainingWorkerDied, run_experiment
+    from layertopo.pipeline import run_experiment
     from layertopo.store import StoreError
+    from layertopo.training.workers import TrainingWorkerDied
 
     if resume is not None and config is None and (resume / "config.yaml").exists():
         config = resume / "config.yaml"

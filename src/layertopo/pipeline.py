@@ -8,13 +8,10 @@ finished unit is loaded, not recomputed.
 from __future__ import annotations
 
 import io
-import multiprocessing
 import platform
 import subprocess
 import time
-from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor, as_completed
-from concurrent.futures.process import BrokenProcessPool
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -42,15 +39,12 @@ from layertopo.store import (
 from layertopo.topology.comparisons import comparison_rows
 from layertopo.training import checkpoint_state, fit
 from layertopo.training.fit import FitResult
+from layertopo.training.workers import train_units
 
 #: progress(stage, done, total): stage is "training" or "topology".
 Progress = Callable[[str, int, int], None]
 
 KEY_COLUMNS = ["model", "seed", "epoch", "layer", "layer_index", "split", "label", "dim"]
-
-
-class TrainingWorkerDied(RuntimeError):
-    """A training worker process ended without a result (killed, or out of memory)."""
 
 
 @dataclass
@@ -177,8 +171,12 @@ def train_all(
     units = [(name, seed) for name in config.models for seed in config.training.seeds]
     todo = [u for u in units if not (store.is_done(f"train/{u[0]}/{u[1]}") and store.history_part(*u).exists())]
     done = len(units) - len(todo)
-    for unit, result in _train_units(config, dataset, store, todo):
-        _record_training(store, *unit, result)
+    hint = f"Finished units are kept: continue with layertopo run --resume {store.root}, or set training.n_jobs=1"
+    jobs = [(config, dataset, store.root, name, seed) for name, seed in todo]
+    for unit, result in train_units(
+        train_unit, jobs, config.training.n_jobs, label=lambda unit: f"{unit[3]}/{unit[4]}", on_death=hint
+    ):
+        _record_training(store, *unit[3:], result)
         done += 1
         if progress:
             progress("training", done, len(units))
@@ -187,30 +185,6 @@ def train_all(
     history = pd.concat([pd.read_parquet(store.history_part(*u)) for u in units], ignore_index=True)
     write_parquet(store.path("history.parquet"), history)
     return history
-
-
-def _train_units(
-    config: ExperimentConfig, dataset: Dataset, store: RunStore, todo: list[tuple[str, int]]
-) -> Iterator[tuple[tuple[str, int], FitResult]]:
-    """(unit, result) for every unit of ``todo``, in this process or ``training.n_jobs`` workers."""
-    n_jobs = min(config.training.n_jobs, len(todo))
-    if n_jobs <= 1:
-        for name, seed in todo:
-            yield (name, seed), train_unit(config, dataset, store.root, name, seed)
-        return
-    context = multiprocessing.get_context("spawn")  # this process holds torch and its threads: never fork it
-    with ProcessPoolExecutor(max_workers=n_jobs, mp_context=context) as pool:
-        futures = {pool.submit(train_unit, config, dataset, store.root, *unit): unit for unit in todo}
-        try:
-            for future in as_completed(futures):
-                yield futures[future], future.result()
-        except BrokenProcessPool as exc:
-            unfinished = [f"{n}/{s}" for n, s in todo if not store.is_done(f"train/{n}/{s}")]
-            raise TrainingWorkerDied(
-                f"a training worker process died (killed, or out of memory) while training {unfinished}; "
-                f"finished units are kept: continue with layertopo run --resume {store.root}, "
-                "or set training.n_jobs=1"
-            ) from exc
 
 
 def train_unit(config: ExperimentConfig, dataset: Dataset, root: Path, name: str, seed: int) -> FitResult:

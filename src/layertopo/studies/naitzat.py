@@ -21,10 +21,8 @@ from __future__ import annotations
 
 import io
 import logging
-import multiprocessing
 import time
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 from typing import Any, Literal
 
@@ -42,6 +40,7 @@ from layertopo.models.mlp import build_mlp, layer_names
 from layertopo.parallel import JobResult, fixed_scale_cloud, run_topology_jobs
 from layertopo.store import RunStore, atomic_write_bytes, atomic_write_text, read_json, write_json, write_parquet
 from layertopo.training.fit import fit
+from layertopo.training.workers import train_units
 
 log = logging.getLogger(__name__)
 
@@ -159,21 +158,13 @@ def _check_same_config(store: RunStore, config: NaitzatConfig) -> None:
 
 
 def _train_all(store: RunStore, config: NaitzatConfig, say: Callable[[str], None]) -> None:
-    """Train every unit not yet finished; with ``n_jobs > 1`` in as many processes, one model each.
-
-    Workers only train and return the weights; this process writes them and marks the unit done, so
-    the bookkeeping is the same whichever process trained (and training is seeded: same weights).
-    """
-    todo = [u for u in units(config) if not store.is_done(f"train/{unit_name(*u)}")]
-    if config.n_jobs == 1 or len(todo) <= 1:
-        for unit in todo:
-            _record_training(store, unit, *train_unit(config, *unit), say)
-        return
-    context = multiprocessing.get_context("spawn")  # this process holds torch and its threads: never fork it
-    with ProcessPoolExecutor(max_workers=min(config.n_jobs, len(todo)), mp_context=context) as pool:
-        futures = {pool.submit(train_unit, config, *unit): unit for unit in todo}
-        for future in as_completed(futures):
-            _record_training(store, futures[future], *future.result(), say)
+    """Train every unit not yet finished, ``n_jobs`` at once in worker processes; this process records them."""
+    todo = [(config, *u) for u in units(config) if not store.is_done(f"train/{unit_name(*u)}")]
+    hint = "Finished units are kept: run the same command again to continue."
+    for unit, (weights, row) in train_units(
+        train_unit, todo, config.n_jobs, label=lambda unit: unit_name(*unit[1:]), on_death=hint
+    ):
+        _record_training(store, unit[1:], weights, row, say)
 
 
 def train_unit(config: NaitzatConfig, name: str, activation: str, seed: int) -> tuple[bytes, dict[str, Any]]:
