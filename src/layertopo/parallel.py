@@ -85,9 +85,11 @@ def fixed_scale_cloud(X: np.ndarray, labels: np.ndarray | None, config: Topology
     """Only the fixed-scale Betti numbers of one cloud (``config.knn_k``, ``config.fixed_scale`` hops, up to
     ``config.maxdim``), as one row per dimension with ``betti``, ``k``, ``scale``, ``n_points``, ``n_unique``;
     a bad cloud gives rows flagged ``rejected``. No diagrams (the first element is empty)."""
+    if config.fixed_scale is None:
+        raise ValueError("fixed_scale_cloud needs topology.fixed_scale (hops), e.g. 2")
     start = time.perf_counter()
     try:
-        result = knn_betti_numbers(X, k=config.knn_k, scale=config.fixed_scale or 2, maxdim=config.maxdim, where=where)
+        result = _fixed_scale_betti(X, config, where)
     except CloudError as exc:
         _, rows, _ = _flagged(config, str(exc), "rejected")
         return [], rows, time.perf_counter() - start
