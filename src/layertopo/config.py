@@ -107,6 +107,13 @@ class TopologyConfig(_Strict):
         ),
     )
     engine: Literal["auto", "ripser", "giotto", "gudhi"] = "auto"
+    truncate: bool = Field(
+        True,
+        description=(
+            "for maxdim 1: cut the filtration at the longest edge where an H1 class can be born (the same "
+            "diagrams, less time and memory; layertopo.topology.truncation); false runs the whole filtration"
+        ),
+    )
     max_points: int | None = Field(500, ge=3)
     subsample: Literal["maxmin", "random"] = "maxmin"
     significance: SignificanceConfig = SignificanceConfig()

@@ -12,6 +12,7 @@ from layertopo.config import TopologyConfig
 from layertopo.topology.engines import choose_engine, run_engine
 from layertopo.topology.metrics import METRICS, distance_matrix, finite_distance_matrix
 from layertopo.topology.subsample import SUBSAMPLERS
+from layertopo.topology.truncation import truncated_diagrams
 from layertopo.topology.validation import CloudError, check_cloud
 
 #: Bytes a dense float64 distance matrix may take before the cloud is subsampled with a warning.
@@ -30,6 +31,8 @@ class PersistenceResult:
     cover_radius : every unique point lies within this distance of a used point (0 = no subsampling;
         measured in the Euclidean, or cosine, distance of the input space)
     engine, metric, threshold, seconds : how the diagrams were computed
+    cut : where the engine cut the filtration to save time and memory without changing the diagrams
+        (``layertopo.topology.truncation``); ``inf`` when it ran the whole filtration
     knn_k : neighbours of the k-NN graph (graph metrics only)
     flags : e.g. ``("duplicates", "collapsed", "memory_subsampled")``
     rows : ndarray of shape (n_used,), the input row each used point came from
@@ -48,6 +51,7 @@ class PersistenceResult:
     flags: tuple[str, ...] = field(default=())
     rows: np.ndarray | None = None
     knn_k: int = 14
+    cut: float = np.inf
 
     def __getitem__(self, dim: int) -> np.ndarray:
         return self.dgms[dim]
@@ -66,6 +70,7 @@ def persistence_diagrams(
     knn_k: int = 14,
     n_threads: int = 1,
     memory_budget: int = DEFAULT_MEMORY_BUDGET,
+    truncate: bool = True,
     where: str = "",
 ) -> PersistenceResult:
     """Vietoris-Rips persistence diagrams of a point cloud.
@@ -85,6 +90,9 @@ def persistence_diagrams(
     knn_k : neighbours of the k-NN graph for the graph metrics.
     n_threads : threads for engines that use them (giotto-ph).
     memory_budget : bytes allowed for the distance matrix; a larger cloud is subsampled, with a warning.
+    truncate : for ``maxdim=1`` without a ``threshold``, let the engine stop at the longest edge where an
+        H1 class can be born (growing it while an H1 bar is still alive), which gives the same diagrams
+        with less time and memory (``layertopo.topology.truncation``). False runs the whole filtration.
     where : the cloud's key, named in error messages.
 
     Returns
@@ -119,11 +127,15 @@ def persistence_diagrams(
     used = points[indices]
     thresh = np.inf if threshold is None else float(threshold)
     chosen = choose_engine(len(used), maxdim) if engine == "auto" else engine
+    cut = np.inf
     if "collapsed" in flags or len(used) == 1:
         dgms = [np.array([[0.0, np.inf]])] + [np.empty((0, 2)) for _ in range(maxdim)]
     else:
         D, thresh = finite_distance_matrix(distance_matrix(used, metric, k=knn_k), thresh)
-        dgms = run_engine(chosen, D, maxdim, thresh, n_threads=n_threads)
+        if truncate and maxdim == 1 and thresh == np.inf and chosen != "mst":
+            dgms, cut = truncated_diagrams(D, lambda t: run_engine(chosen, D, maxdim, t, n_threads=n_threads))
+        else:
+            dgms = run_engine(chosen, D, maxdim, thresh, n_threads=n_threads)
     return PersistenceResult(
         dgms=dgms,
         points=used,
@@ -138,6 +150,7 @@ def persistence_diagrams(
         flags=tuple(flags),
         rows=cloud.rows[indices],
         knn_k=knn_k,
+        cut=cut,
     )
 
 
@@ -154,6 +167,7 @@ def diagrams_for_config(
         subsample=config.subsample,
         random_state=random_state,
         knn_k=config.knn_k,
+        truncate=config.truncate,
         where=where,
     )
 

@@ -44,6 +44,7 @@ def summarize(
         "metric": result.metric,
         "knn_k": result.knn_k if result.metric.startswith("knn") else 0,
         "threshold": result.threshold,
+        "cut": result.cut,
         "flags": ",".join(result.flags),
         "significance": "density+knn-scale (H0), universal-null (H1+)",
         "sig_k": config.k,

@@ -1,0 +1,110 @@
+import numpy as np
+import pytest
+from scipy.spatial.distance import pdist, squareform
+
+from layertopo.data.synthetic import concentric_spheres
+from layertopo.topology import persistence_diagrams
+from layertopo.topology.engines import run_engine
+from layertopo.topology.metrics import distance_matrix, finite_distance_matrix
+from layertopo.topology.truncation import rng_edge_bound, truncated_diagrams
+
+
+def _longest_rng_edge(D):
+    """The definition, brute force: an edge uv with no w such that max(D[u, w], D[v, w]) < D[u, v]."""
+    n = len(D)
+    longest = 0.0
+    for u in range(n):
+        for v in range(u + 1, n):
+            if not (np.maximum(D[u], D[v]) < D[u, v]).any():
+                longest = max(longest, D[u, v])
+    return longest
+
+
+def _spheres(n, dim, seed):
+    """The default experiment's input: two concentric spheres in R^dim (standardised features)."""
+    return concentric_spheres(n, 10, dim, random_state=seed).X_train
+
+
+CLOUDS = {
+    "gaussian_64d": lambda seed: np.random.default_rng(seed).standard_normal((120, 64)),
+    "spheres_12d": lambda seed: _spheres(200, 12, seed),
+    "noisy_circle": lambda seed: np.c_[np.cos(t := np.linspace(0, 6.28, 90)), np.sin(t)]
+    + 0.1 * np.random.default_rng(seed).standard_normal((90, 2)),
+    "integer_grid_ties": lambda seed: np.random.default_rng(seed).permutation(
+        np.array([(i, j) for i in range(9) for j in range(9)], dtype=float)
+    ),
+}
+
+
+@pytest.mark.parametrize("name", CLOUDS)
+@pytest.mark.parametrize("seed", [0, 1])
+def test_rng_bound_equals_the_definition(name, seed):
+    D = squareform(pdist(CLOUDS[name](seed))).astype(np.float32)
+    expected = _longest_rng_edge(D)
+    assert rng_edge_bound(D) == expected
+    assert rng_edge_bound(D, k=1, batch=7) == expected  # few witnesses, small batches: same answer
+    assert expected >= D[D > 0].min()  # the MST's edges are RNG edges
+
+
+def test_rng_bound_is_below_the_longest_edge_on_a_sphere():
+    D = squareform(pdist(_spheres(300, 12, 0))).astype(np.float32)
+    assert rng_edge_bound(D) < 0.6 * D.max()  # the cross-sphere and antipodal edges are witnessed
+
+
+@pytest.mark.parametrize("engine", ["giotto", "ripser", "gudhi"])
+@pytest.mark.parametrize("name", CLOUDS)
+def test_truncated_diagrams_equal_the_full_filtration(engine, name):
+    D = squareform(pdist(CLOUDS[name](3)))
+    full = run_engine(engine, D, 1)
+    dgms, cut = truncated_diagrams(D, lambda t: run_engine(engine, D, 1, t))
+    for ours, theirs in zip(dgms, full, strict=True):
+        np.testing.assert_array_equal(ours, theirs)
+    if name == "spheres_12d":
+        assert cut < 0.7 * D.max()  # the cut really happened (most edges left out)
+
+
+def test_truncation_holds_for_the_hop_metric():
+    X = _spheres(200, 3, 4)
+    D, thresh = finite_distance_matrix(distance_matrix(X, "knn_hops", k=8))
+    assert thresh == np.inf  # connected graph: nothing capped
+    full = run_engine("giotto", D, 1)
+    dgms, _ = truncated_diagrams(D, lambda t: run_engine("giotto", D, 1, t))
+    for ours, theirs in zip(dgms, full, strict=True):
+        np.testing.assert_array_equal(ours, theirs)
+
+
+def test_a_cut_that_leaves_h1_alive_is_grown_until_every_bar_dies():
+    X = _spheres(300, 12, 5)
+    D = squareform(pdist(X))
+    cuts = []
+
+    def run(t):
+        cuts.append(t)
+        return run_engine("giotto", D, 1, t)
+
+    dgms, cut = truncated_diagrams(D, run)
+    full = run_engine("giotto", D, 1)
+    assert cuts[0] == pytest.approx(rng_edge_bound(D.astype(np.float32)), rel=1e-5)
+    assert cuts == sorted(cuts) and cut == cuts[-1]
+    assert max(d[:, 1].max() for d in full[1:]) <= cut or cut == np.inf
+    for ours, theirs in zip(dgms, full, strict=True):
+        np.testing.assert_array_equal(ours, theirs)
+
+
+def test_a_cut_holding_most_edges_runs_the_full_filtration_instead():
+    D = squareform(pdist(CLOUDS["gaussian_64d"](0)))
+    cuts = []
+    truncated_diagrams(D, lambda t: cuts.append(t) or run_engine("giotto", D, 1, t), worth=0.0)
+    assert cuts == [np.inf]
+
+
+def test_persistence_diagrams_records_the_cut_and_can_switch_it_off():
+    X = _spheres(400, 12, 6)
+    cut = persistence_diagrams(X, maxdim=1)
+    whole = persistence_diagrams(X, maxdim=1, truncate=False)
+    diameter = pdist(X).max()
+    assert whole.cut == np.inf and cut.cut < 0.6 * diameter
+    for ours, theirs in zip(cut.dgms, whole.dgms, strict=True):
+        np.testing.assert_array_equal(ours, theirs)
+    assert persistence_diagrams(X[:60], maxdim=2).cut == np.inf  # H2 is not covered: full filtration
+    assert persistence_diagrams(X, maxdim=1, threshold=1.0).cut == np.inf  # a user threshold is kept as given
