@@ -6,8 +6,9 @@ from layertopo.topology import betti_curve, diagram_statistics, pca_dims, persis
 
 def test_betti_curve_counts_bars_alive_at_each_scale():
     dgm = np.array([[0.0, 1.0], [0.0, np.inf], [0.5, 2.0]])
-    np.testing.assert_array_equal(betti_curve(dgm, np.array([0.0, 0.5, 0.99, 1.0, 1.5, 2.0, 10.0])),
-                                  [2, 3, 3, 2, 2, 1, 1])
+    np.testing.assert_array_equal(
+        betti_curve(dgm, np.array([0.0, 0.5, 0.99, 1.0, 1.5, 2.0, 10.0])), [2, 3, 3, 2, 2, 1, 1]
+    )
 
 
 def test_betti_curve_matches_a_brute_force_count():

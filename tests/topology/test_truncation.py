@@ -28,8 +28,10 @@ def _spheres(n, dim, seed):
 CLOUDS = {
     "gaussian_64d": lambda seed: np.random.default_rng(seed).standard_normal((120, 64)),
     "spheres_12d": lambda seed: _spheres(200, 12, seed),
-    "noisy_circle": lambda seed: np.c_[np.cos(t := np.linspace(0, 6.28, 90)), np.sin(t)]
-    + 0.1 * np.random.default_rng(seed).standard_normal((90, 2)),
+    "noisy_circle": lambda seed: (
+        np.c_[np.cos(t := np.linspace(0, 6.28, 90)), np.sin(t)]
+        + 0.1 * np.random.default_rng(seed).standard_normal((90, 2))
+    ),
     "integer_grid_ties": lambda seed: np.random.default_rng(seed).permutation(
         np.array([(i, j) for i in range(9) for j in range(9)], dtype=float)
     ),
