@@ -110,3 +110,21 @@ def test_persistence_diagrams_records_the_cut_and_can_switch_it_off():
         np.testing.assert_array_equal(ours, theirs)
     assert persistence_diagrams(X[:60], maxdim=2).cut == np.inf  # H2 is not covered: full filtration
     assert persistence_diagrams(X, maxdim=1, threshold=1.0).cut == np.inf  # a user threshold is kept as given
+
+
+def test_too_many_unwitnessed_edges_give_up_and_run_the_full_filtration():
+    D = squareform(pdist(_spheres(200, 12, 7)))
+    assert rng_edge_bound(D, max_candidates=0) == np.inf
+    assert np.isfinite(rng_edge_bound(D))
+
+
+def test_a_misjudged_edge_sample_still_grows_the_cut(monkeypatch):
+    from layertopo.topology import truncation
+
+    monkeypatch.setattr(truncation, "_edge_sample", lambda D: np.zeros(10))  # every quantile is 0
+    D = squareform(pdist(_spheres(300, 12, 5)))
+    cuts = []
+    dgms, _ = truncated_diagrams(D, lambda t: cuts.append(t) or run_engine("giotto", D, 1, t))
+    assert len(cuts) >= 2 and all(b > a for a, b in zip(cuts, cuts[1:], strict=False))
+    for ours, theirs in zip(dgms, run_engine("giotto", D, 1), strict=True):
+        np.testing.assert_array_equal(ours, theirs)

@@ -38,45 +38,61 @@ Diagrams = list[np.ndarray]
 #: Relative margin above the bound, in float32 steps: edges equal to the bound stay in.
 _MARGIN = 8 * float(np.finfo(np.float32).eps)
 
+#: Floats per vectorised block (rows x witnesses x points): 16 MB of float32.
+_BLOCK_FLOATS = 4_000_000
 
-def rng_edge_bound(D: np.ndarray, *, k: int = 16, block: int = 64, batch: int = 1024) -> float:
+
+def rng_edge_bound(D: np.ndarray, *, k: int = 16, batch: int = 1024, max_candidates: int | None = None) -> float:
     """An upper bound (usually the exact value) on the length of the longest RNG edge of ``D``.
 
     Parameters
     ----------
-    D : ndarray of shape (n, n), symmetric with a zero diagonal and finite entries
+    D : ndarray of shape (n, n), symmetric with a zero diagonal and finite entries; compared in
+        float32, as the engines store it (a float64 matrix is copied to float32 for the computation).
     k : witnesses tried per end of every edge: each point's ``k`` nearest neighbours. Edges that none
-        of them witnesses are checked against every point, longest first, until one has no witness.
-    block, batch : rows and edges handled per vectorised step (memory: ``block * k * n`` and
-        ``batch * n`` floats)
+        of them witnesses (candidates) are checked against every point, longest first, until one has
+        no witness: that one is the longest RNG edge.
+    batch : candidates checked per vectorised step (``batch * n`` floats)
+    max_candidates : give up (return ``inf``) when more edges than this are left unwitnessed by the
+        neighbours; default ``64 * n``. Extra memory: the float32 copy (4 n^2 bytes), n^2 bytes of flags,
+        blocks of 16 MB.
 
     Returns
     -------
-    float : every RNG edge is at most this long. Exact unless more than ``64 * n`` unwitnessed
-        edges were checked, in which case it is the longest edge left unchecked (still a bound).
+    float : every RNG edge is at most this long; ``inf`` when no useful bound was found. Exact unless
+        more than ``64 * n`` candidates had to be checked; then it is the longest unchecked one.
     """
     n = len(D)
     if n < 3:
         return float(D.max(initial=0.0))
+    D = np.asarray(D, dtype=np.float32)  # a copy (4 n^2 bytes) while the bound is computed, unless given float32
     k = min(k, n - 1)
-    near_witness = np.empty_like(D)  # [u, v]: min over u's neighbours w of max(D[u, w], D[w, v])
+    witnessed = np.zeros((n, n), dtype=bool)
+    block = max(1, _BLOCK_FLOATS // ((k + 1) * n))
     for start in range(0, n, block):
         rows = D[start : start + block]
         neighbours = np.argpartition(rows, k, axis=1)[:, : k + 1]
         to_neighbour = np.take_along_axis(rows, neighbours, axis=1)
-        near_witness[start : start + block] = np.maximum(to_neighbour[:, :, None], D[neighbours]).min(axis=1)
-    unwitnessed = (near_witness >= D) & (near_witness.T >= D)
-    del near_witness
-    u, v = np.nonzero(np.triu(unwitnessed, 1))
+        # closest[u, v]: over u's neighbours w, the smallest max(D[u, w], D[w, v])
+        closest = np.maximum(to_neighbour[:, :, None], D[neighbours]).min(axis=1)
+        found = closest < rows
+        witnessed[start : start + block] |= found
+        witnessed[:, start : start + block] |= found.T
+    np.logical_not(witnessed, out=witnessed)
+    candidates = np.triu(witnessed, 1)
+    del witnessed
+    if np.count_nonzero(candidates) > (64 * n if max_candidates is None else max_candidates):
+        return np.inf
+    u, v = np.nonzero(candidates)
     lengths = D[u, v]
     order = np.argsort(-lengths, kind="stable")
-    for start in range(0, min(len(order), 64 * n), batch):
+    checked = min(len(order), 64 * n)
+    for start in range(0, checked, batch):
         edges = order[start : start + batch]
-        closest_witness = np.maximum(D[u[edges]], D[v[edges]]).min(axis=1)
-        rng = np.flatnonzero(closest_witness >= lengths[edges])
+        closest = np.maximum(D[u[edges]], D[v[edges]]).min(axis=1)
+        rng = np.flatnonzero(closest >= lengths[edges])
         if rng.size:
             return float(lengths[edges[rng[0]]])
-    checked = min(len(order), 64 * n)
     return float(lengths[order[checked]]) if checked < len(order) else 0.0
 
 
@@ -90,7 +106,7 @@ def truncated_diagrams(
     D : ndarray of shape (n, n), symmetric, zero diagonal, finite
     run : ``run(threshold)`` returns the diagrams (H0 and H1, ripser convention) of the filtration cut
         at ``threshold`` (``inf`` = the full filtration)
-    growth : after a cut that left an H1 bar alive, the next cut holds this many times more edges
+    growth : after a cut that left an H1 bar alive, the next cut holds about this many times more edges
     worth : cut only while it holds at most this fraction of the edges up to the enclosing radius
 
     Returns
@@ -98,25 +114,42 @@ def truncated_diagrams(
     dgms : the diagrams of the full filtration (equal to ``run(inf)``)
     threshold : where the filtration was cut (``inf`` when it was computed in full)
     """
-    D32 = D.astype(np.float32)
-    n = len(D32)
-    enclosing = float(D32.max(axis=1).min())  # beyond it the complex is a cone: nothing left to die
-    useful = _edges_up_to(D32, enclosing)
-    cut = rng_edge_bound(D32)
-    edges = _edges_up_to(D32, cut)
+    n = len(D)
+    enclosing = float(D.max(axis=1).min())  # beyond it the complex is a cone: nothing left to die
+    useful = _edges_up_to(D, enclosing)
+    cut = rng_edge_bound(D)
+    edges = _edges_up_to(D, cut) if np.isfinite(cut) else useful + 1
+    sample = None
     while 0 < edges <= worth * useful:
         threshold = cut * (1 + _MARGIN)
         dgms = run(threshold)
         if _complete(dgms):
             return dgms, threshold
-        edges = min(int(edges * growth) + 1, n * (n - 1) // 2)
-        cut = float(np.partition(D32, n + 2 * edges - 1, axis=None)[n + 2 * edges - 1])
+        if sample is None:
+            sample = _edge_sample(D)
+        fraction = min((growth * edges + 1) / (n * (n - 1) / 2), 1.0)
+        grown = float(np.quantile(sample, fraction))
+        more = _edges_up_to(D, grown)
+        if more <= edges:  # the sample misjudged: grow the length instead
+            grown = threshold * growth
+            more = _edges_up_to(D, grown)
+        cut, edges = grown, more
     return run(np.inf), np.inf
 
 
-def _edges_up_to(D32: np.ndarray, length: float) -> int:
-    """Edges (unordered pairs) of length at most ``length``."""
-    return (int(np.count_nonzero(D32 <= length)) - len(D32)) // 2
+def _edges_up_to(D: np.ndarray, length: float) -> int:
+    """Edges (unordered pairs) of length at most ``length``, counted by blocks of rows."""
+    block = max(1, _BLOCK_FLOATS // len(D))
+    within = sum(int(np.count_nonzero(D[i : i + block] <= length)) for i in range(0, len(D), block))
+    return (within - len(D)) // 2
+
+
+def _edge_sample(D: np.ndarray, size: int = 200_000) -> np.ndarray:
+    """Lengths of ``size`` edges drawn at random (seeded), to place the next cut by its edge count."""
+    rng = np.random.default_rng(0)
+    i = rng.integers(0, len(D), size)
+    j = (i + rng.integers(1, len(D), size)) % len(D)  # j != i
+    return D[i, j]
 
 
 def _complete(dgms: Diagrams) -> bool:
