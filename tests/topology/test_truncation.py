@@ -4,7 +4,7 @@ from scipy.spatial.distance import pdist, squareform
 
 from layertopo.data.synthetic import concentric_spheres
 from layertopo.topology import persistence_diagrams
-from layertopo.topology.engines import run_engine
+from layertopo.topology.engines import mst_edge_lengths, run_engine
 from layertopo.topology.metrics import distance_matrix, finite_distance_matrix
 from layertopo.topology.truncation import rng_edge_bound, truncated_diagrams
 
@@ -45,7 +45,7 @@ def test_rng_bound_equals_the_definition(name, seed):
     expected = _longest_rng_edge(D)
     assert rng_edge_bound(D) == expected
     assert rng_edge_bound(D, k=1, batch=7) == expected  # few witnesses, small batches: same answer
-    assert expected >= D[D > 0].min()  # the MST's edges are RNG edges
+    assert rng_edge_bound(D) >= mst_edge_lengths(D).max()  # H0 deaths (MST edges) are RNG edges too
 
 
 def test_rng_bound_is_below_the_longest_edge_on_a_sphere():
@@ -58,11 +58,42 @@ def test_rng_bound_is_below_the_longest_edge_on_a_sphere():
 def test_truncated_diagrams_equal_the_full_filtration(engine, name):
     D = squareform(pdist(CLOUDS[name](3)))
     full = run_engine(engine, D, 1)
-    dgms, cut = truncated_diagrams(D, lambda t: run_engine(engine, D, 1, t))
+    cuts = []
+    # worth=1: cut even when the cut holds most edges, so that every cloud really runs truncated
+    dgms, cut = truncated_diagrams(D, lambda t: cuts.append(t) or run_engine(engine, D, 1, t), worth=1.0)
+    assert np.isfinite(cuts[0]) and np.isfinite(cut)
     for ours, theirs in zip(dgms, full, strict=True):
         np.testing.assert_array_equal(ours, theirs)
     if name == "spheres_12d":
-        assert cut < 0.7 * D.max()  # the cut really happened (most edges left out)
+        assert cut < 0.7 * D.max()  # most edges left out
+
+
+def _float32_collisions(seed, n=8):
+    """Integer dissimilarities nudged by 1e-9: many float64 lengths that round to the same float32."""
+    rng = np.random.default_rng(seed)
+    A = rng.integers(1, 6, (n, n)) + rng.integers(-3, 4, (n, n)) * 1e-9
+    D = np.triu(A, 1)
+    return D + D.T
+
+
+@pytest.mark.parametrize("engine", ["giotto", "gudhi", "ripser"])
+def test_the_margin_keeps_edges_that_round_to_the_bound(engine, monkeypatch):
+    """gudhi compares lengths in float64 and giotto-ph selects edges on the float64 matrix: the cut must sit
+    above the float32 bound. With the margin, every cloud matches the full filtration."""
+    from layertopo.topology import truncation
+
+    def mismatches():
+        count = 0
+        for seed in range(60):
+            D = _float32_collisions(seed)
+            dgms, _ = truncated_diagrams(D, lambda t, D=D: run_engine(engine, D, 1, t), worth=1.0)
+            count += not all(np.array_equal(a, b) for a, b in zip(dgms, run_engine(engine, D, 1), strict=True))
+        return count
+
+    assert mismatches() == 0
+    monkeypatch.setattr(truncation, "_MARGIN", 0.0)
+    if engine != "ripser":  # ripser compares in float32 and needs no margin; the others fail without it
+        assert mismatches() > 0
 
 
 def test_truncation_holds_for_the_hop_metric():
@@ -87,8 +118,9 @@ def test_a_cut_that_leaves_h1_alive_is_grown_until_every_bar_dies():
     dgms, cut = truncated_diagrams(D, run)
     full = run_engine("giotto", D, 1)
     assert cuts[0] == pytest.approx(rng_edge_bound(D.astype(np.float32)), rel=1e-5)
-    assert cuts == sorted(cuts) and cut == cuts[-1]
-    assert max(d[:, 1].max() for d in full[1:]) <= cut or cut == np.inf
+    assert len(cuts) >= 2 and cuts == sorted(cuts) and cut == cuts[-1]
+    assert np.isinf(run_engine("giotto", D, 1, cuts[0])[1][:, 1]).any()  # the first cut left an H1 bar alive
+    assert full[1][:, 1].max(initial=0.0) <= cut
     for ours, theirs in zip(dgms, full, strict=True):
         np.testing.assert_array_equal(ours, theirs)
 

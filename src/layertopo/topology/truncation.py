@@ -22,9 +22,12 @@ the edges: on the default experiment's input cloud (1000 points on two spheres i
 takes 0.7 s and +14 MiB instead of 4.7 s and +300 MiB. Homology above dimension 1 is not covered (H2
 is born at triangles), so ``maxdim=2`` runs the full filtration.
 
-Both the bound and the cut are computed in float32, as ripser and giotto-ph store distances: an edge
-without a witness in float64 has none in float32 either, and the cut is placed a few float32 steps
-above the bound so that edges of equal length are never left out.
+The bound is computed in float32, as ripser and giotto-ph store distances: rounding is monotone, so an
+edge without a witness in float64 has none in float32 either, and the float32 bound covers both. The
+cut is placed 8 float32 steps above it because gudhi compares edge lengths in float64, and giotto-ph
+selects the edges of a cut filtration on the float64 matrix (``dm <= thresh``) before storing them in
+float32: without the margin, an RNG edge whose float64 length rounds down to the bound would be left
+out (a test builds such collisions).
 """
 
 from __future__ import annotations
@@ -52,15 +55,14 @@ def rng_edge_bound(D: np.ndarray, *, k: int = 16, batch: int = 1024, max_candida
     k : witnesses tried per end of every edge: each point's ``k`` nearest neighbours. Edges that none
         of them witnesses (candidates) are checked against every point, longest first, until one has
         no witness: that one is the longest RNG edge.
-    batch : candidates checked per vectorised step (``batch * n`` floats)
+    batch : candidates checked per vectorised step (at most ``batch * n`` floats and 16 MB)
     max_candidates : give up (return ``inf``) when more edges than this are left unwitnessed by the
         neighbours; default ``64 * n``. Extra memory: the float32 copy (4 n^2 bytes), n^2 bytes of flags,
         blocks of 16 MB.
 
     Returns
     -------
-    float : every RNG edge is at most this long; ``inf`` when no useful bound was found. Exact unless
-        more than ``64 * n`` candidates had to be checked; then it is the longest unchecked one.
+    float : the length of the longest RNG edge (in float32), or ``inf`` when it gave up.
     """
     n = len(D)
     if n < 3:
@@ -78,22 +80,22 @@ def rng_edge_bound(D: np.ndarray, *, k: int = 16, batch: int = 1024, max_candida
         found = closest < rows
         witnessed[start : start + block] |= found
         witnessed[:, start : start + block] |= found.T
-    np.logical_not(witnessed, out=witnessed)
-    candidates = np.triu(witnessed, 1)
-    del witnessed
-    if np.count_nonzero(candidates) > (64 * n if max_candidates is None else max_candidates):
+    np.logical_not(witnessed, out=witnessed)  # now: unwitnessed pairs, the diagonal included
+    if (np.count_nonzero(witnessed) - n) // 2 > (64 * n if max_candidates is None else max_candidates):
         return np.inf
-    u, v = np.nonzero(candidates)
+    u, v = np.nonzero(witnessed)
+    del witnessed
+    u, v = u[u < v], v[u < v]
     lengths = D[u, v]
     order = np.argsort(-lengths, kind="stable")
-    checked = min(len(order), 64 * n)
-    for start in range(0, checked, batch):
+    batch = max(1, min(batch, _BLOCK_FLOATS // n))
+    for start in range(0, len(order), batch):
         edges = order[start : start + batch]
         closest = np.maximum(D[u[edges]], D[v[edges]]).min(axis=1)
         rng = np.flatnonzero(closest >= lengths[edges])
         if rng.size:
             return float(lengths[edges[rng[0]]])
-    return float(lengths[order[checked]]) if checked < len(order) else 0.0
+    return 0.0  # unreachable for n >= 3: the longest edge of a minimum spanning tree is an RNG edge
 
 
 def truncated_diagrams(
@@ -130,8 +132,8 @@ def truncated_diagrams(
         fraction = min((growth * edges + 1) / (n * (n - 1) / 2), 1.0)
         grown = float(np.quantile(sample, fraction))
         more = _edges_up_to(D, grown)
-        if more <= edges:  # the sample misjudged: grow the length instead
-            grown = threshold * growth
+        while more <= edges:  # the sample misjudged: grow the length until an edge is added
+            grown = max(grown, threshold) * growth if max(grown, threshold) > 0 else float(D.max())
             more = _edges_up_to(D, grown)
         cut, edges = grown, more
     return run(np.inf), np.inf
@@ -154,4 +156,4 @@ def _edge_sample(D: np.ndarray, size: int = 200_000) -> np.ndarray:
 
 def _complete(dgms: Diagrams) -> bool:
     """One H0 class and no H1 class alive at the cut: the diagrams are those of the full filtration."""
-    return int(np.isinf(dgms[0][:, 1]).sum()) <= 1 and all(not np.isinf(d[:, 1]).any() for d in dgms[1:])
+    return int(np.isinf(dgms[0][:, 1]).sum()) == 1 and all(not np.isinf(d[:, 1]).any() for d in dgms[1:])
