@@ -249,3 +249,34 @@ def test_check_diagram_returns_float64_and_accepts_empty():
     out = check_diagram([[0, 1], [2, 3]])
     assert out.dtype == np.float64 and out.shape == (2, 2)
     assert check_diagram([]).shape == (0, 2)
+
+
+@pytest.mark.parametrize("order", [1.0, 2.0])
+@pytest.mark.parametrize("sizes", [(0, 5), (7, 0), (1, 1), (30, 45), (200, 180)])
+def test_common_birth_wasserstein_is_exact(order, sizes):
+    """H0-like diagrams (every bar born at 0) take the exact dynamic programme: equal to the assignment."""
+    rng = np.random.default_rng(sum(sizes))
+    a = np.column_stack([np.zeros(sizes[0]), rng.exponential(1.0, sizes[0])])
+    b = np.column_stack([np.zeros(sizes[1]), rng.exponential(0.7, sizes[1]) + 0.1])
+    expected = brute_wasserstein(a, b, order) if len(a) + len(b) else 0.0
+    assert wasserstein_distance(a, b, order=order) == pytest.approx(expected, rel=1e-12, abs=1e-12)
+
+
+def test_common_birth_wasserstein_with_ties_and_an_essential_bar():
+    a = np.array([[0.0, 1.0], [0.0, 1.0], [0.0, 3.0], [0.0, INF]])
+    b = np.array([[0.0, 1.0], [0.0, 2.9], [0.0, 0.2], [0.0, INF]])
+    # the two 1.0 bars: one matched to b's 1.0 (0), one to the diagonal (0.5); 3.0 to 2.9 (0.1); 0.2 to the diagonal (0.1)
+    assert wasserstein_distance(a, b) == pytest.approx(0.7, abs=1e-12)
+    assert wasserstein_distance(a, b) == pytest.approx(brute_wasserstein(a[:3], b[:3], 1.0), abs=1e-12)
+
+
+def test_common_birth_wasserstein_agrees_with_hera_on_rips_h0():
+    """On real H0 diagrams (ripser, two clouds) the fast path and hera agree within hera's tolerance."""
+    from gudhi.hera import wasserstein_distance as hera
+    from ripser import ripser
+
+    rng = np.random.default_rng(5)
+    h0 = [ripser(rng.standard_normal((150, 8)) * s, maxdim=0)["dgms"][0] for s in (1.0, 1.3)]
+    finite = [d[np.isfinite(d[:, 1])].astype(np.float64) for d in h0]
+    ours = wasserstein_distance(finite[0], finite[1])
+    assert ours == pytest.approx(hera(finite[0], finite[1], order=1, internal_p=np.inf, delta=1e-6), rel=1e-5)

@@ -17,7 +17,9 @@ diagonal, so:
 The finite parts are handed to gudhi: ``gudhi.bottleneck_distance`` (with ``exact=True``, ``e=0``;
 by default gudhi's smallest positive tolerance, which gave the same value to the last few bits and is
 3-8x faster on diagrams of ~1000 bars) and
-``gudhi.hera.wasserstein_distance`` (auction algorithm, relative error at most ``WASSERSTEIN_DELTA``).
+``gudhi.hera.wasserstein_distance`` (auction algorithm, relative error at most ``WASSERSTEIN_DELTA``), except
+when every finite bar of both diagrams has the same birth (H0 of a Rips filtration): then an exact
+dynamic programme over the sorted bar lengths, ~5x faster (``_wasserstein_common_birth``).
 Inputs are validated first, because gudhi quietly returns numbers for diagrams that hold NaN.
 """
 
@@ -148,8 +150,47 @@ def wasserstein_distance(a: ArrayLike, b: ArrayLike, *, order: float = 1.0) -> f
     if parts is None:
         return np.inf
     fa, fb, gaps = parts
-    finite = _hera_wasserstein(fa, fb, order=order, internal_p=np.inf, delta=WASSERSTEIN_DELTA)
+    if _common_birth(fa, fb):
+        finite = _wasserstein_common_birth(fa[:, 1] - fa[:, 0], fb[:, 1] - fb[:, 0], order)
+    else:
+        finite = _hera_wasserstein(fa, fb, order=order, internal_p=np.inf, delta=WASSERSTEIN_DELTA)
     return float((finite**order + np.sum(gaps**order)) ** (1.0 / order))
+
+
+def _common_birth(a: np.ndarray, b: np.ndarray) -> bool:
+    """Every finite bar of both diagrams is born at the same value (H0 of a Rips filtration: 0)."""
+    births = np.concatenate([a[:, 0], b[:, 0]])
+    return births.size > 0 and bool((births == births[0]).all())
+
+
+def _wasserstein_common_birth(x: np.ndarray, y: np.ndarray, order: float) -> float:
+    """Exact q-Wasserstein distance between two diagrams whose bars share one birth, from their lengths.
+
+    With a common birth, matching bars of lengths ``x_i`` and ``y_j`` costs ``|x_i - y_j|^q`` (L-infinity
+    ground metric) and leaving one unmatched costs ``(x_i / 2)^q``. That cost is convex in ``x_i - y_j``, so
+    crossing pairs can be uncrossed without loss: some optimal matching pairs the sorted lengths in
+    order, and a dynamic programme over the two sorted sequences finds it (rows vectorised with a running
+    minimum). Exact, and ~5x faster than hera on the ~500-bar H0 diagrams of the default experiment.
+
+    Parameters
+    ----------
+    x, y : ndarray of shape (n,) and (m,), bar lengths (death - birth), finite
+
+    Returns
+    -------
+    float : the finite part of the distance, ``(min cost)^(1/q)``
+    """
+    x, y = np.sort(x), np.sort(y)
+    unmatched_y = np.concatenate([[0.0], np.cumsum((y / 2) ** order)])  # cost of leaving y[:j] unmatched
+    cost = unmatched_y  # cost[j]: best for x[:i] against y[:j]; row i = 0
+    for xi in x:
+        leave = (xi / 2) ** order
+        step = np.empty_like(cost)
+        step[0] = cost[0] + leave
+        step[1:] = np.minimum(cost[1:] + leave, cost[:-1] + np.abs(xi - y) ** order)
+        # then y[j] may also be left unmatched after step[k]: cost[j] = min over k <= j of step[k] + sum y[k:j] costs
+        cost = unmatched_y + np.minimum.accumulate(step - unmatched_y)
+    return float(max(cost[-1], 0.0) ** (1.0 / order))
 
 
 def diagram_distance(a: ArrayLike, b: ArrayLike, metric: Metric = "bottleneck", order: float = 1.0) -> float:
