@@ -265,7 +265,8 @@ def test_common_birth_wasserstein_is_exact(order, sizes):
 def test_common_birth_wasserstein_with_ties_and_an_essential_bar():
     a = np.array([[0.0, 1.0], [0.0, 1.0], [0.0, 3.0], [0.0, INF]])
     b = np.array([[0.0, 1.0], [0.0, 2.9], [0.0, 0.2], [0.0, INF]])
-    # the two 1.0 bars: one matched to b's 1.0 (0), one to the diagonal (0.5); 3.0 to 2.9 (0.1); 0.2 to the diagonal (0.1)
+    # one 1.0 bar matched to b's 1.0 (0), the other to the diagonal (0.5); 3.0 to 2.9 (0.1);
+    # b's 0.2 to the diagonal (0.1)
     assert wasserstein_distance(a, b) == pytest.approx(0.7, abs=1e-12)
     assert wasserstein_distance(a, b) == pytest.approx(brute_wasserstein(a[:3], b[:3], 1.0), abs=1e-12)
 

@@ -160,3 +160,18 @@ def test_a_misjudged_edge_sample_still_grows_the_cut(monkeypatch):
     assert len(cuts) >= 2 and all(b > a for a, b in zip(cuts, cuts[1:], strict=False))
     for ours, theirs in zip(dgms, run_engine("giotto", D, 1), strict=True):
         np.testing.assert_array_equal(ours, theirs)
+
+
+def test_the_config_switch_reaches_the_summary_rows():
+    from layertopo.config import SignificanceConfig, TopologyConfig
+    from layertopo.topology import summarize
+    from layertopo.topology.diagrams import diagrams_for_config
+
+    X = _spheres(300, 12, 8)
+    cut = diagrams_for_config(X, TopologyConfig(max_points=None))
+    whole = diagrams_for_config(X, TopologyConfig(max_points=None, truncate=False))
+    assert np.isfinite(cut.cut) and whole.cut == np.inf
+    for ours, theirs in zip(cut.dgms, whole.dgms, strict=True):
+        np.testing.assert_array_equal(ours, theirs)
+    rows = summarize(cut, SignificanceConfig())
+    assert [row["cut"] for row in rows] == [cut.cut, cut.cut]
