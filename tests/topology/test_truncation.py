@@ -148,6 +148,13 @@ def test_too_many_unwitnessed_edges_give_up_and_run_the_full_filtration():
     D = squareform(pdist(_spheres(200, 12, 7)))
     assert rng_edge_bound(D, max_candidates=0) == np.inf
     assert np.isfinite(rng_edge_bound(D))
+    from layertopo.topology import truncation
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(truncation, "rng_edge_bound", lambda D: np.inf)
+        cuts = []
+        dgms, cut = truncated_diagrams(D, lambda t: cuts.append(t) or run_engine("giotto", D, 1, t))
+    assert cuts == [np.inf] and cut == np.inf
 
 
 def test_a_misjudged_edge_sample_still_grows_the_cut(monkeypatch):
