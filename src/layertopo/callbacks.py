@@ -38,6 +38,7 @@ SCALARS: dict[str, tuple[str, int]] = {
     "b0": ("betti_significant", 0),
     "b1": ("betti_significant", 1),
     "class_purity": ("class_purity", 0),
+    "purity_above_chance": ("purity_above_chance", 0),
     "total_persistence_h0": ("total_persistence", 0),
     "total_persistence_h1": ("total_persistence", 1),
 }

@@ -81,17 +81,32 @@ class CaptureConfig(_Strict):
 class SignificanceConfig(_Strict):
     """Separates topological signal from sampling noise; see ``layertopo.topology.significance``.
 
-    H0: drop the ``1 - density_keep`` sparsest points (largest distance to the ``k``-th neighbour),
-    then count merge heights above ``h0_factor`` times the median ``k``-NN distance.
-    H1+: Bobrowski & Skraba's universal null distribution of log log(death/birth), with a
-    Bonferroni-corrected level ``alpha``; or a bar whose death/birth ratio reaches ``ratio_min``.
+    H0: a single-linkage merge of two components of at least ``min_size`` points each is significant when
+    its length lies more than ``h0_z`` robust standard deviations above the log lengths of the tree edges
+    inside the two components. H1+: Bobrowski & Skraba's universal null distribution of
+    log log(death/birth), with a Bonferroni-corrected level ``alpha``; or a bar whose death/birth ratio
+    reaches ``ratio_min``.
     """
 
-    k: int = Field(10, ge=1)
-    density_keep: float = Field(0.95, gt=0.0, le=1.0)
-    h0_factor: float = Field(3.0, gt=0.0)
-    alpha: float = Field(0.05, gt=0.0, lt=1.0)
-    ratio_min: float = Field(3.5, gt=1.0)
+    min_size: int = Field(10, ge=1, description="points a component needs to count (smaller ones are specks)")
+    h0_z: float = Field(
+        4.5, gt=0.0, description="robust standard deviations a merge must lie above the edges inside its components"
+    )
+    alpha: float = Field(0.05, gt=0.0, lt=1.0, description="family-wise level of the H1+ test (Bonferroni)")
+    ratio_min: float = Field(3.5, gt=1.0, description="death/birth ratio from which an H1+ bar is significant")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _replaced_keys(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            old = sorted(key for key in ("k", "density_keep", "h0_factor") if key in data)
+            if old:
+                raise ValueError(
+                    f"topology.significance.{', '.join(old)} belong to the old H0 rule (a multiple of the k-NN "
+                    "distance after a density filter), which was blind in high dimension; the H0 rule now takes "
+                    "min_size and h0_z (see docs/significance.md). Remove those keys"
+                )
+        return data
 
 
 class TopologyConfig(_Strict):

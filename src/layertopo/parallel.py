@@ -68,7 +68,7 @@ def analyze_cloud(X: np.ndarray, labels: np.ndarray | None, config: TopologyConf
     """
     start = time.perf_counter()
     try:
-        result = diagrams_for_config(X, config, random_state=0, where=where)
+        result = diagrams_for_config(X, config, random_state=0, labels=labels, where=where)
         rows = summarize(result, config.significance, labels)
         fixed = _fixed_scale_betti(X, config, where)
         for row in rows:

@@ -12,7 +12,7 @@ from report_helpers import BuiltReport
 
 NUMBER_COLUMNS = [
     "n_bars", "n_infinite", "total_persistence", "entropy", "longest", "second", "betti_significant", "class_purity",
-    "class_purity_baseline", "n_used", "n_kept", "cover_radius", "h0_scale", "pca_dims_95", "rms_radius",
+    "purity_chance", "purity_above_chance", "n_used", "cover_radius", "h0_z_max", "pca_dims_95", "rms_radius",
 ]  # fmt: skip
 
 

@@ -75,7 +75,7 @@ def test_heatmap_cells_are_the_mean_over_seeds(quick_report):
     np.testing.assert_allclose(decode(good_b0["z"]), expected.to_numpy(dtype=float))
     purity = [t for t in shown if t["coloraxis"] == "coloraxis5" and t["name"] == "bad"][0]
     rows = summaries.query("model == 'bad' and split == 'test' and label == 'all' and dim == 0")
-    expected = rows.groupby(["layer", "epoch"])["class_purity"].mean()
+    expected = rows.groupby(["layer", "epoch"])["purity_above_chance"].mean()
     assert np.isclose(decode(purity["z"])[-1, -1], expected[("logits", 30)])
 
 

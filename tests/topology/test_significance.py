@@ -1,9 +1,12 @@
 import numpy as np
 import pytest
+from scipy.cluster.hierarchy import fcluster, linkage
+from scipy.spatial.distance import pdist, squareform
 
 from layertopo.config import SignificanceConfig
-from layertopo.topology import significant_features, universal_null_pvalues
-from layertopo.topology.significance import EULER_GAMMA, density_filter
+from layertopo.data.shapes import gaussian, gaussian_blobs, uniform_ball
+from layertopo.topology import persistence_diagrams, significant_features, universal_null_pvalues
+from layertopo.topology.significance import EULER_GAMMA, merge_tree
 
 
 def test_universal_null_pvalue_formula():
@@ -21,34 +24,89 @@ def test_too_few_bars_give_no_evidence():
     assert universal_null_pvalues(np.empty((0, 2))).shape == (0,)
 
 
-def test_density_filter_drops_the_sparsest_points():
-    rng = np.random.default_rng(0)
-    X = np.vstack([rng.standard_normal((95, 2)) * 0.1, rng.uniform(5, 50, (5, 2))])
-    from scipy.spatial.distance import pdist, squareform
-
-    kept, knn = density_filter(squareform(pdist(X)), k=5, keep=0.95)
-    assert kept.tolist() == list(range(95))
-    assert knn[95:].min() > knn[:95].max()
+def _betti(X: np.ndarray, maxdim: int = 1, **config) -> tuple[int, ...]:
+    result = persistence_diagrams(X, maxdim=maxdim)
+    return significant_features(result.points, result.dgms, SignificanceConfig(**config)).betti
 
 
-def test_two_blobs_give_two_components_and_no_loop():
-    rng = np.random.default_rng(1)
-    X = np.vstack([rng.standard_normal((100, 5)), rng.standard_normal((100, 5)) + 12])
-    from layertopo.topology import persistence_diagrams
+@pytest.mark.parametrize(("dim", "separation"), [(12, 12.0), (64, 24.0), (256, 30.0)])
+def test_blobs_the_old_rule_merged_are_two_components_in_any_dimension(dim, separation):
+    """Issue 14: 3 x the median 10-NN distance counted these as one component (R^12 at 12 SD, R^64 at 24 SD)."""
+    X, _ = gaussian_blobs(600, np.random.default_rng(dim), dim, n_blobs=2, separation=separation)
+    assert _betti(X) == (2, 0)
 
-    result = persistence_diagrams(X, maxdim=1)
-    sig = significant_features(result.points, result.dgms, SignificanceConfig())
-    assert sig.betti == (2, 0)
-    assert sig.h0_merges[-1] > 8 and sig.h0_merges[-2] < 3 * sig.h0_scale
+
+def test_unequal_blobs_are_counted_and_a_speck_is_not():
+    rng = np.random.default_rng(5)
+    X, _ = gaussian_blobs(500, rng, 12, n_blobs=3, separation=15.0, size_ratio=9.0)
+    specks = 40.0 + rng.standard_normal((3, 12)) * 0.1  # three outliers together, far away: fewer than min_size
+    assert _betti(np.vstack([X, specks])) == (3, 0)
+    assert _betti(np.vstack([X, specks]), min_size=3) == (4, 0)
+
+
+@pytest.mark.parametrize("dim", [2, 12, 64, 256])
+def test_one_gaussian_or_ball_is_one_component(dim):
+    rng = np.random.default_rng(dim)
+    assert _betti(gaussian(500, rng, dim)[0], maxdim=0) == (1,)
+    assert _betti(uniform_ball(500, rng, dim)[0], maxdim=0) == (1,)
+
+
+def test_merge_scores_follow_the_definition():
+    """z of each big merge = (log height - median log edge inside) / (1.4826 MAD), recomputed by brute force."""
+    rng = np.random.default_rng(3)
+    X = np.vstack([rng.standard_normal((30, 3)), rng.standard_normal((25, 3)) + 9, rng.standard_normal((4, 3)) + 30])
+    D = squareform(pdist(X))
+    tree = merge_tree(D, min_size=10)
+    Z = linkage(pdist(X), method="single")
+    assert np.array_equal(tree.merges, Z)
+    n = len(X)
+    members = {i: [i] for i in range(n)}
+    for j, (a, b, height, _) in enumerate(Z):
+        A, B = members.pop(int(a)), members.pop(int(b))
+        members[n + j] = A + B
+        if len(A) >= 10 and len(B) >= 10:
+            inside = [np.log(h) for k, (_, _, h, _) in enumerate(Z[:j]) if set(_leaves(Z, n + k, n)) <= set(A + B)]
+            median = np.median(inside)
+            expected = (np.log(height) - median) / (1.4826 * np.median(np.abs(np.array(inside) - median)))
+            assert j in tree.big
+            assert tree.z[list(tree.big).index(j)] == pytest.approx(expected)
+    assert len(tree.big) == 1  # the 4-point speck never makes a big merge
+    sig = significant_features(X, [np.empty((0, 2))], SignificanceConfig())
+    assert sig.betti == (2,) and sig.component_sizes.tolist() == [30, 29]  # the speck joins its nearest blob
+
+
+def _leaves(Z: np.ndarray, node: int, n: int) -> list[int]:
+    if node < n:
+        return [node]
+    a, b = int(Z[node - n, 0]), int(Z[node - n, 1])
+    return _leaves(Z, a, n) + _leaves(Z, b, n)
+
+
+def test_partition_matches_scipy_when_no_specks():
+    rng = np.random.default_rng(4)
+    X, _ = gaussian_blobs(120, rng, 3, n_blobs=3, separation=20.0)
+    tree = merge_tree(squareform(pdist(X)), min_size=1)
+    labels = tree.partition(tree.big[-2:])
+    reference = fcluster(tree.merges, t=3, criterion="maxclust")
+    # same clusters up to their names
+    assert len(set(zip(labels.tolist(), reference.tolist(), strict=True))) == 3
+
+
+def test_equal_edges_do_not_divide_by_zero():
+    grid = np.array([[i, j] for i in range(5) for j in range(5)], dtype=float)
+    X = np.vstack([grid, grid + [20, 0]])
+    assert _betti(X) == (2, 0)
+    assert _betti(grid) == (1, 0)
 
 
 @pytest.mark.parametrize("ratio_min", [3.5, 100.0])
 def test_a_circle_is_one_loop_by_either_rule(ratio_min):
-    from layertopo.topology import persistence_diagrams
-
     rng = np.random.default_rng(2)
     t = rng.uniform(0, 2 * np.pi, 300)
     X = np.c_[np.cos(t), np.sin(t)] + 0.03 * rng.standard_normal((300, 2))
-    result = persistence_diagrams(X, maxdim=1)
-    sig = significant_features(result.points, result.dgms, SignificanceConfig(ratio_min=ratio_min))
-    assert sig.betti == (1, 1)
+    assert _betti(X, ratio_min=ratio_min) == (1, 1)
+
+
+def test_old_significance_keys_are_refused_with_the_new_ones_named():
+    with pytest.raises(ValueError, match="min_size and h0_z"):
+        SignificanceConfig(h0_factor=3.0)

@@ -1,7 +1,9 @@
 import numpy as np
+import pytest
 from scipy.spatial.distance import cdist
 
 from layertopo.topology import maxmin_subsample, persistence_diagrams, random_subsample
+from layertopo.topology.subsample import class_quotas, cover_radius, stratified_subsample
 
 
 def test_maxmin_cover_radius_is_the_true_covering_distance():
@@ -25,3 +27,39 @@ def test_long_bar_survives_subsampling_within_the_cover_radius():
     long_full = np.max(np.diff(full.dgms[1], axis=1))
     long_sub = np.max(np.diff(sub.dgms[1], axis=1))
     assert abs(long_full - long_sub) <= 2 * sub.cover_radius
+
+
+@pytest.mark.parametrize("counts", [(1000, 2000), (700, 2300), (10, 990, 500), (1, 1, 2998)])
+@pytest.mark.parametrize("n_points", [150, 500])
+def test_class_quotas_keep_the_shares_within_one_point(counts, n_points):
+    quotas = class_quotas(np.array(counts), n_points)
+    assert quotas.sum() == n_points
+    assert np.all(np.abs(quotas - n_points * np.array(counts) / sum(counts)) < 1)
+
+
+@pytest.mark.parametrize("method", ["maxmin", "random"])
+def test_stratified_landmarks_keep_each_class_share_within_two_points(method):
+    """Issue 14: farthest points of two concentric spheres took 78-97 % of one class; per class they keep the mix."""
+    rng = np.random.default_rng(2)
+    U = rng.standard_normal((3000, 12))
+    U /= np.linalg.norm(U, axis=1, keepdims=True)
+    y = rng.integers(0, 2, 3000)
+    X = U * np.where(y == 1, 1.3, 1.0)[:, None]
+    idx, radius = stratified_subsample(X, y, 500, method=method, random_state=0)
+    assert len(set(idx.tolist())) == 500 and np.all(np.diff(idx) > 0)
+    assert abs(np.mean(y[idx]) - np.mean(y)) < 0.02
+    assert radius == pytest.approx(np.max(cdist(X, X[idx]).min(axis=1)))
+    plain, _ = maxmin_subsample(X, 500, random_state=0)
+    assert abs(np.mean(y[plain]) - np.mean(y)) > 0.2  # what it replaces
+
+
+def test_cover_radius_by_blocks_equals_the_dense_one():
+    X = np.random.default_rng(3).standard_normal((5000, 3))
+    idx = np.arange(0, 5000, 7)
+    assert cover_radius(X, idx) == np.max(cdist(X, X[idx]).min(axis=1))
+
+
+def test_labels_of_the_wrong_length_are_refused_before_any_work():
+    X = np.random.default_rng(4).standard_normal((50, 2))
+    with pytest.raises(ValueError, match=r"labels \(layer=h1\) must have shape \(50,\)"):
+        persistence_diagrams(X, labels=np.zeros(49), where="layer=h1")

@@ -1,7 +1,14 @@
+import json
+
 import numpy as np
+import pytest
+from scipy.spatial.distance import pdist, squareform
+from scipy.stats import hypergeom
 
 from layertopo.config import SignificanceConfig
 from layertopo.topology import betti_curve, diagram_statistics, pca_dims, persistence_diagrams, summarize
+from layertopo.topology.significance import merge_tree
+from layertopo.topology.summaries import class_separation, purity_chance
 
 
 def test_betti_curve_counts_bars_alive_at_each_scale():
@@ -42,7 +49,60 @@ def test_class_purity_separates_two_labelled_blobs():
     y = np.r_[np.zeros(80, int), np.ones(80, int)]
     rows = summarize(persistence_diagrams(X, maxdim=1), SignificanceConfig(), y)
     assert rows[0]["class_purity"] == 1.0 and rows[0]["betti_significant"] == 2
+    assert rows[0]["purity_above_chance"] == 1.0 and 0.5 < rows[0]["purity_chance"] < 0.6
     mixed = summarize(persistence_diagrams(X, maxdim=1), SignificanceConfig(), rng.permutation(y))
-    assert mixed[0]["class_purity"] < 0.7
-    assert np.isnan(rows[1]["class_purity"])
+    assert mixed[0]["class_purity"] < 0.7 and abs(mixed[0]["purity_above_chance"]) < 0.2
+    assert np.isnan(rows[1]["class_purity"]) and np.isnan(rows[1]["purity_above_chance"])
     assert {r["dim"] for r in rows} == {0, 1} and rows[0]["n_input"] == 160
+    assert rows[0]["component_sizes"] == "80 80"
+
+
+def _exact_two_class_chance(clusters: np.ndarray, labels: np.ndarray) -> float:
+    """E[purity] under shuffled labels for two classes: a hypergeometric count per cluster."""
+    n, ones = len(labels), int(labels.sum())
+    total = 0.0
+    for c in np.unique(clusters):
+        size = int((clusters == c).sum())
+        k = np.arange(0, size + 1)
+        total += float(np.sum(hypergeom.pmf(k, n, ones, size) * np.maximum(k, size - k)))
+    return total / n
+
+
+@pytest.mark.parametrize("sizes", [(250, 250), (499, 1), (300, 150, 50)])
+def test_purity_chance_equals_the_exact_hypergeometric_expectation(sizes):
+    clusters = np.repeat(np.arange(len(sizes)), sizes)
+    labels = np.random.default_rng(0).permutation(np.r_[np.zeros(200, int), np.ones(sum(sizes) - 200, int)])
+    expected = _exact_two_class_chance(clusters, labels)
+    assert purity_chance(clusters, labels, n_permutations=4000) == pytest.approx(expected, abs=2e-3)
+
+
+def test_one_cluster_is_exactly_at_chance():
+    clusters = np.zeros(300, int)
+    labels = np.r_[np.zeros(100, int), np.ones(200, int)]
+    assert purity_chance(clusters, labels) == pytest.approx(2 / 3)
+
+
+def test_a_speck_does_not_make_the_purity_split():
+    """Cut into two clusters, a tree whose highest merge joins a 2-point speck must not split there."""
+    rng = np.random.default_rng(3)
+    X = np.vstack([rng.standard_normal((60, 2)), rng.standard_normal((60, 2)) + 12, [[60.0, 60.0], [60.5, 60.0]]])
+    y = np.r_[np.zeros(60, int), np.ones(62, int)]
+    tree = merge_tree(squareform(pdist(X)), min_size=10)
+    separation = class_separation(tree, y)
+    assert separation["class_purity"] == 1.0 and separation["purity_above_chance"] == 1.0
+
+
+def test_class_shares_before_and_after_subsampling():
+    rng = np.random.default_rng(4)
+    inner = rng.standard_normal((900, 12))
+    inner /= np.linalg.norm(inner, axis=1, keepdims=True)
+    outer = 1.3 * rng.standard_normal((300, 12))
+    X, y = np.vstack([inner, outer]), np.r_[np.zeros(900, int), np.ones(300, int)]
+    rows = summarize(persistence_diagrams(X, maxdim=0, max_points=200, labels=y), SignificanceConfig(), y)
+    assert json.loads(rows[0]["class_shares_input"]) == {"0": 0.75, "1": 0.25}
+    assert json.loads(rows[0]["class_shares_used"]) == {"0": 0.75, "1": 0.25}
+    assert rows[0]["class_share_shift"] == 0.0
+    unstratified = summarize(persistence_diagrams(X, maxdim=0, max_points=200), SignificanceConfig(), y)
+    assert unstratified[0]["class_share_shift"] > 0.3  # farthest points favour the spread-out class
+    alone = summarize(persistence_diagrams(X[:900], maxdim=0), SignificanceConfig())
+    assert alone[0]["class_shares_input"] == "" and np.isnan(alone[0]["class_share_shift"])

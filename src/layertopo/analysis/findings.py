@@ -1,10 +1,18 @@
 """Short sentences about how each network reshapes the data, each citing the numbers behind it.
 
 Computed from ``summaries.parquet`` (and ``distances.parquet`` where given) only, so a test can recompute
-every number. Unless said otherwise a finding is about the ``test`` split, all labels together, the
-mean over seeds of the rows without error, at the last snapshot epoch. Every number in ``Finding.numbers``
-appears in ``Finding.text`` formatted with :func:`fmt` (three significant digits); ``Finding.where`` holds
-the layers and epochs the sentence names, ``Finding.source`` the rows it reads.
+every number. Unless said otherwise a finding is about the ``test`` split, all labels together, the rows
+without error, at the last snapshot epoch. Every number is a mean over seeds quoted with its standard
+deviation over seeds (``numbers[name]`` and ``numbers[name + "_sd"]``, written ``mean ± sd`` with
+:func:`fmt`); ``Finding.where`` holds the layers and epochs the sentence names, ``Finding.source`` the rows
+it reads.
+
+What a finding may claim is bounded by the evidence:
+
+* class separation is the purity of the single-linkage tree *above chance*
+  (``purity_above_chance``: 0 is what shuffled labels give, 1 a perfect split); "separated" needs at least
+  ``SEPARATED`` (0.9) from that layer on, and a score at or below chance is said to be so;
+* loops are discussed only where a significant H1 class exists; otherwise the finding says there is none.
 """
 
 from __future__ import annotations
@@ -14,7 +22,8 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 import pandas as pd
 
-PURE = 0.95
+#: purity above chance from which a layer counts as separating the classes
+SEPARATED = 0.9
 
 
 @dataclass(frozen=True)
@@ -37,6 +46,11 @@ def fmt(value: float) -> str:
     return f"{value:.3g}"
 
 
+def fmt_spread(mean: float, sd: float) -> str:
+    """A mean over seeds with its standard deviation: ``0.953 ± 0.01``."""
+    return f"{fmt(mean)} ± {fmt(sd)}"
+
+
 def topology_findings(
     summaries: pd.DataFrame,
     *,
@@ -56,8 +70,8 @@ def topology_findings(
     Returns
     -------
     list of Finding: the comparison, then per model its last hidden layer, where the classes separate,
-    how many principal directions remain, how much H1 is left, and (with distances) which step along
-    depth changes the topology most, how far training moved the last hidden layer from the input, and
+    how many principal directions remain, whether any loop is significant, and (with distances) which step
+    along depth changes the topology most, how far training moved the last hidden layer from the input, and
     how far train and test diagrams are apart.
     """
     rows = summaries[(summaries["split"] == split) & summaries["error"].fillna("").eq("")]
@@ -74,7 +88,7 @@ def topology_findings(
             _last_hidden(table, model, layer, first, last, split),
             _separation(table, model, last, split),
             _dimension(table, model, layer, first, last, split),
-            _h1_left(table, model, layer, last, split),
+            _loops(table, model, split),
         ]
         if distances is not None and not distances.empty:
             mine = distances[distances["model"] == model]
@@ -91,7 +105,7 @@ def topology_findings(
 
 
 def _comparison(rows: pd.DataFrame, split: str, models: list[str]) -> list[Finding]:
-    """Class purity of each model's last hidden layer at its last epoch, side by side."""
+    """Class separation above chance in each model's last hidden layer at its last epoch, side by side."""
     parts, numbers, where = [], {}, {}
     for model in models:
         table = rows[(rows["model"] == model) & (rows["dim"] == 0)]
@@ -99,53 +113,68 @@ def _comparison(rows: pd.DataFrame, split: str, models: list[str]) -> list[Findi
         if layer is None:
             continue
         last = int(table["epoch"].max())
-        means = _layer_means(table, layer, last)
-        numbers[f"purity_{model}"], numbers[f"baseline_{model}"] = means["purity"], means["baseline"]
+        at = _cloud_rows(table, layer, last)
+        above, purity, chance = (_spread(at, c) for c in ("purity_above_chance", "class_purity", "purity_chance"))
+        numbers.update(_named(f"above_{model}", above) | _named(f"purity_{model}", purity))
+        numbers.update(_named(f"chance_{model}", chance))
         where[f"layer_{model}"], where[f"epoch_{model}"] = layer, last
-        parts.append(f"'{model}' {fmt(means['purity'])} (chance {fmt(means['baseline'])}; {layer}, epoch {last})")
+        parts.append(
+            f"'{model}' {fmt_spread(*above)} (purity {fmt_spread(*purity)}, chance {fmt_spread(*chance)}; "
+            f"{layer}, epoch {last})"
+        )
     if len(parts) < 2:
         return []
-    text = "Class separation in the last hidden layer (purity of the single-linkage tree): " + ", ".join(parts) + "."
-    source = f"summaries: split={split}, label=all, dim=0, class_purity and class_purity_baseline"
+    text = (
+        "Class separation in the last hidden layer, as purity of the single-linkage tree above chance "
+        "(0 = shuffled labels, 1 = perfect split): " + ", ".join(parts) + "."
+    )
+    source = f"summaries: split={split}, label=all, dim=0, purity_above_chance, class_purity, purity_chance"
     return [Finding("all", text, numbers, "comparison", where, source)]
 
 
 def _last_hidden(table: pd.DataFrame, model: str, layer: str, first: int, last: int, split: str) -> Finding:
-    end = _layer_means(table[table["dim"] == 0], layer, last)
-    start = _layer_means(table[table["dim"] == 0], layer, first)
+    h0 = table[table["dim"] == 0]
+    b0_all = _spread(_cloud_rows(h0, layer, last), "betti_significant")
+    b0_class = _spread(_cloud_rows(h0, layer, last, per_class=True), "betti_significant")
+    end = _spread(_cloud_rows(h0, layer, last), "purity_above_chance")
+    start = _spread(_cloud_rows(h0, layer, first), "purity_above_chance")
     text = (
-        f"'{model}', layer {layer}, epoch {last}: {fmt(end['b0_all'])} significant H0 components for all "
-        f"{split} points ({fmt(end['b0_class'])} per class on average); the single-linkage tree separates the "
-        f"classes with purity {fmt(end['purity'])} (chance {fmt(end['baseline'])}), against "
-        f"{fmt(start['purity'])} at epoch {first}."
+        f"'{model}', layer {layer}, epoch {last}: {fmt_spread(*b0_all)} significant H0 components for all "
+        f"{split} points ({fmt_spread(*b0_class)} per class); class purity above chance {fmt_spread(*end)}, "
+        f"against {fmt_spread(*start)} at epoch {first}."
     )
-    numbers = {
-        "end_b0_all": end["b0_all"],
-        "end_b0_class": end["b0_class"],
-        "end_purity": end["purity"],
-        "end_baseline": end["baseline"],
-        "start_purity": start["purity"],
-    }
-    source = f"summaries: split={split}, dim=0, layer={layer}, label=all (b0, purity) and 0/1 (b0 per class)"
+    numbers = _named("b0_all", b0_all) | _named("b0_class", b0_class) | _named("end", end) | _named("start", start)
+    source = (
+        f"summaries: split={split}, dim=0, layer={layer}, label=all (b0, purity_above_chance) and each class (b0)"
+    )
     return Finding(model, text, numbers, "last_hidden", {"layer": layer, "epoch": last, "first_epoch": first}, source)
 
 
 def _separation(table: pd.DataFrame, model: str, last: int, split: str) -> Finding:
-    h0 = table[table["dim"] == 0]
-    source = f"summaries: split={split}, label=all, dim=0, epoch={last}, class_purity"
-    separated = _first_separating_layer(h0, last)
+    h0 = table[(table["dim"] == 0) & (table["epoch"] == last) & (table["label"] == "all")]
+    source = f"summaries: split={split}, label=all, dim=0, epoch={last}, purity_above_chance"
+    by_layer = h0.groupby(["layer_index", "layer"])["purity_above_chance"]
+    means = by_layer.mean().sort_index()
+    sds = by_layer.std(ddof=0).sort_index()
+    separated = _first_separating_layer(means)
     if separated is not None:
-        layer, purity = separated
+        key = means.index[[str(layer) for _, layer in means.index].index(separated)]
+        value = (float(means[key]), float(sds[key]))
         text = (
-            f"'{model}', epoch {last}: the classes are separated (purity >= {PURE}) from layer {layer} on "
-            f"(purity {fmt(purity)} there)."
+            f"'{model}', epoch {last}: the classes are separated (purity above chance >= {SEPARATED}) from layer "
+            f"{separated} on ({fmt_spread(*value)} there)."
         )
-        return Finding(model, text, {"purity": purity}, "separation", {"layer": layer, "epoch": last}, source)
-    at = h0[(h0["epoch"] == last) & (h0["label"] == "all")]
-    purity = at.groupby("layer")["class_purity"].mean()
-    layer, best = (str(purity.idxmax()), float(purity.max())) if purity.notna().any() else ("none", np.nan)
-    text = f"'{model}', epoch {last}: no layer separates the classes (best purity {fmt(best)}, at {layer})."
-    return Finding(model, text, {"best_purity": best}, "no_separation", {"layer": layer, "epoch": last}, source)
+        return Finding(model, text, _named("above", value), "separation", {"layer": separated, "epoch": last}, source)
+    if not means.notna().any():
+        return Finding(model, f"'{model}', epoch {last}: no class purity recorded.", {}, "no_separation", {}, source)
+    key = means.idxmax()
+    best = (float(means[key]), float(sds[key]))
+    verdict = "no better than chance" if best[0] <= 0 else "below the separated level"
+    text = (
+        f"'{model}', epoch {last}: no layer separates the classes; the best purity above chance is "
+        f"{fmt_spread(*best)} (at {key[1]}), {verdict}."
+    )
+    return Finding(model, text, _named("best", best), "no_separation", {"layer": str(key[1]), "epoch": last}, source)
 
 
 def _dimension(table: pd.DataFrame, model: str, layer: str, first: int, last: int, split: str) -> Finding | None:
@@ -154,35 +183,42 @@ def _dimension(table: pd.DataFrame, model: str, layer: str, first: int, last: in
     if inputs.empty:
         return None
     input_layer = str(inputs["layer"].iloc[0])
-    start = float(h0[(h0["layer"] == layer) & (h0["epoch"] == first)]["pca_dims_95"].mean())
-    end = float(h0[(h0["layer"] == layer) & (h0["epoch"] == last)]["pca_dims_95"].mean())
-    given = float(inputs[inputs["epoch"] == last]["pca_dims_95"].mean())
+    given = _spread(_cloud_rows(h0, input_layer, last), "pca_dims_95")
+    end = _spread(_cloud_rows(h0, layer, last), "pca_dims_95")
+    start = _spread(_cloud_rows(h0, layer, first), "pca_dims_95")
     text = (
-        f"'{model}', epoch {last}: the {split} cloud needs {fmt(given)} principal directions for 95% of its variance "
-        f"at {input_layer} and {fmt(end)} at {layer} ({fmt(start)} at epoch {first})."
+        f"'{model}', epoch {last}: the {split} cloud needs {fmt_spread(*given)} principal directions for 95% of its "
+        f"variance at {input_layer} and {fmt_spread(*end)} at {layer} ({fmt_spread(*start)} at epoch {first})."
     )
     where = {"layer": layer, "input_layer": input_layer, "epoch": last, "first_epoch": first}
     source = f"summaries: split={split}, label=all, dim=0, pca_dims_95"
-    return Finding(model, text, {"input": given, "end": end, "start": start}, "dimension", where, source)
+    numbers = _named("input", given) | _named("end", end) | _named("start", start)
+    return Finding(model, text, numbers, "dimension", where, source)
 
 
-def _h1_left(table: pd.DataFrame, model: str, layer: str, last: int, split: str) -> Finding | None:
-    """H1 total persistence in units of the cloud's RMS radius, at the input and the last hidden layer."""
-    h1 = table[(table["dim"] == 1) & (table["label"] == "all") & (table["epoch"] == last)]
-    h1 = h1.assign(relative=h1["total_persistence"] / h1["rms_radius"])
-    inputs = h1[h1["layer_index"] == h1["layer_index"].min()]
-    if inputs.empty:
+def _loops(table: pd.DataFrame, model: str, split: str) -> Finding | None:
+    """Whether any cloud of the model has a significant H1 class, and where the most are."""
+    h1 = table[(table["dim"] == 1) & (table["label"] == "all")]
+    if h1.empty:
         return None
-    input_layer = str(inputs["layer"].iloc[0])
-    given, end = float(inputs["relative"].mean()), float(h1[h1["layer"] == layer]["relative"].mean())
-    b1 = float(h1[h1["layer"] == layer]["betti_significant"].mean())
+    with_loops = h1[h1["betti_significant"] > 0]
+    source = f"summaries: split={split}, label=all, dim=1, betti_significant"
+    numbers = {"clouds": float(len(h1)), "with_loops": float(len(with_loops))}
+    if with_loops.empty:
+        text = (
+            f"'{model}': 0 of its {len(h1)} {split} clouds (every layer, epoch and seed) has a significant loop (H1); "
+            "its H1 bars are sampling noise and are not interpreted."
+        )
+        return Finding(model, text, numbers, "no_loops", {}, source)
+    by_cell = h1.groupby(["layer", "epoch"])["betti_significant"]
+    (layer, epoch) = by_cell.mean().idxmax()
+    most = (float(by_cell.mean()[(layer, epoch)]), float(by_cell.std(ddof=0)[(layer, epoch)]))
     text = (
-        f"'{model}', epoch {last}: H1 total persistence, in units of the cloud's RMS radius, is {fmt(given)} at "
-        f"{input_layer} and {fmt(end)} at {layer}, where {fmt(b1)} significant loops remain."
+        f"'{model}': {len(with_loops)} of its {len(h1)} {split} clouds have significant loops (H1); the most at "
+        f"{layer}, epoch {epoch}: {fmt_spread(*most)} loops."
     )
-    source = f"summaries: split={split}, label=all, dim=1, total_persistence / rms_radius, betti_significant"
-    where = {"layer": layer, "input_layer": input_layer, "epoch": last}
-    return Finding(model, text, {"input": given, "end": end, "b1": b1}, "h1_left", where, source)
+    numbers |= _named("most", most)
+    return Finding(model, text, numbers, "loops", {"layer": str(layer), "epoch": int(epoch)}, source)
 
 
 def _largest_step(distances: pd.DataFrame, model: str, last: int, split: str) -> Finding | None:
@@ -191,12 +227,15 @@ def _largest_step(distances: pd.DataFrame, model: str, last: int, split: str) ->
     rows = rows[rows["epoch"] == last].dropna(subset=["bottleneck"])
     if rows.empty:
         return None
-    means = rows.groupby(["dim", "layer", "other_layer"])["bottleneck"].mean()
+    grouped = rows.groupby(["dim", "layer", "other_layer"])["bottleneck"]
+    means, sds = grouped.mean(), grouped.std(ddof=0)
     numbers, where, parts = {}, {"epoch": last}, []
     for dim in sorted(int(d) for d in rows["dim"].unique()):
-        (layer, other), value = means.loc[dim].idxmax(), float(means.loc[dim].max())
-        numbers[f"h{dim}"], where[f"h{dim}_pair"] = value, f"{layer} → {other}"
-        parts.append(f"in H{dim} {layer} → {other} ({fmt(value)})")
+        layer, other = means.loc[dim].idxmax()
+        value = (float(means.loc[(dim, layer, other)]), float(sds.loc[(dim, layer, other)]))
+        numbers |= _named(f"h{dim}", value)
+        where[f"h{dim}_pair"] = f"{layer} → {other}"
+        parts.append(f"in H{dim} {layer} → {other} ({fmt_spread(*value)})")
     text = (
         f"'{model}', epoch {last}: the step along depth that changes the {split} diagrams most "
         f"(bottleneck distance, RMS-scaled) is " + "; ".join(parts) + "."
@@ -215,15 +254,15 @@ def _input_drift(distances: pd.DataFrame, model: str, layer: str, first: int, la
     ]
     if rows.empty:
         return None
-    start = float(rows[rows["epoch"] == first]["bottleneck"].mean())
-    end = float(rows[rows["epoch"] == last]["bottleneck"].mean())
+    start = _spread(rows[rows["epoch"] == first], "bottleneck")
+    end = _spread(rows[rows["epoch"] == last], "bottleneck")
     text = (
-        f"'{model}': the H0 diagram of {layer} lies at bottleneck distance {fmt(start)} from the input's at epoch "
-        f"{first} and {fmt(end)} at epoch {last}."
+        f"'{model}': the H0 diagram of {layer} lies at bottleneck distance {fmt_spread(*start)} from the input's at "
+        f"epoch {first} and {fmt_spread(*end)} at epoch {last}."
     )
     source = f"distances: kind=layer_to_input, split={split}, dim=0, layer={layer}, bottleneck"
     where = {"layer": layer, "epoch": last, "first_epoch": first}
-    return Finding(model, text, {"start": start, "end": end}, "input_drift", where, source)
+    return Finding(model, text, _named("start", start) | _named("end", end), "input_drift", where, source)
 
 
 def _train_test(distances: pd.DataFrame, model: str, last: int) -> Finding | None:
@@ -232,12 +271,15 @@ def _train_test(distances: pd.DataFrame, model: str, last: int) -> Finding | Non
     rows = rows.dropna(subset=["bottleneck"])
     if rows.empty:
         return None
-    means = rows.groupby(["dim", "layer"])["bottleneck"].mean()
+    grouped = rows.groupby(["dim", "layer"])["bottleneck"]
+    means, sds = grouped.mean(), grouped.std(ddof=0)
     numbers, where, parts = {}, {"epoch": last}, []
     for dim in sorted(int(d) for d in rows["dim"].unique()):
-        layer, value = str(means.loc[dim].idxmax()), float(means.loc[dim].max())
-        numbers[f"h{dim}"], where[f"h{dim}_layer"] = value, layer
-        parts.append(f"H{dim} {fmt(value)} at {layer}")
+        layer = str(means.loc[dim].idxmax())
+        value = (float(means.loc[(dim, layer)]), float(sds.loc[(dim, layer)]))
+        numbers |= _named(f"h{dim}", value)
+        where[f"h{dim}_layer"] = layer
+        parts.append(f"H{dim} {fmt_spread(*value)} at {layer}")
     text = (
         f"'{model}', epoch {last}: the train and test diagrams are at most this far apart (bottleneck, "
         f"RMS-scaled): " + "; ".join(parts) + "."
@@ -256,27 +298,30 @@ def _last_hidden_layer(table: pd.DataFrame) -> str | None:
     return str(hidden.sort_values("layer_index")["layer"].iloc[-1])
 
 
-def _layer_means(table: pd.DataFrame, layer: str, epoch: int) -> dict[str, float]:
-    """Means over seeds of one layer's H0 rows at one epoch (``table`` holds dim 0 rows)."""
-    at = table[(table["layer"] == layer) & (table["epoch"] == epoch) & (table["dim"] == 0)]
-    everything = at[at["label"] == "all"]
-    per_class = at[at["label"] != "all"]
-    return {
-        "b0_all": float(everything["betti_significant"].mean()),
-        "b0_class": float(per_class["betti_significant"].mean()) if len(per_class) else np.nan,
-        "purity": float(everything["class_purity"].mean()),
-        "baseline": float(everything["class_purity_baseline"].mean()),
-    }
+def _cloud_rows(table: pd.DataFrame, layer: str, epoch: int, *, per_class: bool = False) -> pd.DataFrame:
+    """Rows of one layer at one epoch: label ``all``, or (``per_class``) every class."""
+    at = table[(table["layer"] == layer) & (table["epoch"] == epoch)]
+    return at[at["label"] != "all"] if per_class else at[at["label"] == "all"]
 
 
-def _first_separating_layer(table: pd.DataFrame, epoch: int) -> tuple[str, float] | None:
-    """The shallowest layer from which every deeper layer has mean purity >= PURE (None if the last has not)."""
-    at = table[(table["epoch"] == epoch) & (table["label"] == "all")]
-    purity = at.groupby(["layer_index", "layer"])["class_purity"].mean().sort_index()
+def _spread(rows: pd.DataFrame, column: str) -> tuple[float, float]:
+    """Mean and standard deviation over seeds of ``column`` (each seed's rows averaged first)."""
+    per_seed = rows.groupby("seed")[column].mean().dropna()
+    if per_seed.empty:
+        return np.nan, np.nan
+    return float(per_seed.mean()), float(per_seed.std(ddof=0))
+
+
+def _named(name: str, value: tuple[float, float]) -> dict[str, float]:
+    return {name: value[0], f"{name}_sd": value[1]}
+
+
+def _first_separating_layer(means: pd.Series) -> str | None:
+    """The shallowest layer from which every deeper layer has mean purity above chance >= SEPARATED."""
     result = None
-    for (_, layer), value in reversed(list(purity.items())):
-        if value >= PURE:
-            result = (str(layer), float(value))
+    for (_, layer), value in reversed(list(means.items())):
+        if value >= SEPARATED:
+            result = str(layer)
         else:
             break
     return result

@@ -2,7 +2,9 @@
 
 Each generator returns ``(X, betti)``: ``X`` of shape (n, ambient_dim) and the true Betti numbers
 ``(b0, b1, ...)`` of the shape. ``noisy_embedded`` adds Gaussian noise relative to the shape's radius
-and rotates the cloud into a higher-dimensional space by a random orthogonal map.
+and rotates the cloud into a higher-dimensional space by a random orthogonal map. ``gaussian_blobs``,
+``gaussian`` and ``uniform_ball`` live in any dimension: clusters of known number, and single
+components that a significance rule must not split.
 """
 
 from __future__ import annotations
@@ -51,6 +53,52 @@ def clusters(n: int, rng: np.random.Generator, n_clusters: int = 3) -> tuple[np.
     radius = np.sqrt(rng.uniform(0, 1, n))
     t = rng.uniform(0, 2 * np.pi, n)
     return centres[which] + radius[:, None] * np.c_[np.cos(t), np.sin(t)], (n_clusters, 0)
+
+
+def gaussian_blobs(
+    n: int,
+    rng: np.random.Generator,
+    dim: int = 2,
+    *,
+    n_blobs: int = 2,
+    separation: float = 10.0,
+    size_ratio: float = 1.0,
+) -> tuple[np.ndarray, tuple[int, ...]]:
+    """``n_blobs`` standard Gaussian blobs in R^dim whose nearest centres are ``separation`` apart: Betti (n_blobs, 0).
+
+    Centres are the vertices of a regular simplex of edge ``separation`` in random orthogonal directions
+    when ``dim >= n_blobs``, else of a regular polygon of side ``separation`` in the first two coordinates.
+    Blob sizes fall geometrically from the largest to the smallest, in the ratio ``size_ratio`` (1 = equal).
+
+    Returns
+    -------
+    X : ndarray of shape (n, dim); betti : (n_blobs, 0)
+    """
+    weights = np.geomspace(size_ratio, 1.0, n_blobs)
+    sizes = np.floor(n * weights / weights.sum()).astype(int)
+    sizes[0] += n - int(sizes.sum())
+    if dim >= n_blobs:
+        Q, _ = np.linalg.qr(rng.standard_normal((dim, n_blobs)))
+        centres = separation / np.sqrt(2) * Q.T
+    else:
+        angles = 2 * np.pi * np.arange(n_blobs) / n_blobs
+        radius = separation / (2 * np.sin(np.pi / n_blobs))
+        centres = np.zeros((n_blobs, dim))
+        centres[:, 0], centres[:, 1] = radius * np.cos(angles), radius * np.sin(angles)
+    X = np.concatenate([centre + rng.standard_normal((size, dim)) for centre, size in zip(centres, sizes, strict=True)])
+    return X, (n_blobs, 0)
+
+
+def gaussian(n: int, rng: np.random.Generator, dim: int = 2) -> tuple[np.ndarray, tuple[int, ...]]:
+    """A standard Gaussian in R^dim: one component, Betti (1, 0)."""
+    return rng.standard_normal((n, dim)), (1, 0)
+
+
+def uniform_ball(n: int, rng: np.random.Generator, dim: int = 2) -> tuple[np.ndarray, tuple[int, ...]]:
+    """Points uniform in the unit ball of R^dim: Betti (1, 0)."""
+    directions = rng.standard_normal((n, dim))
+    directions /= np.linalg.norm(directions, axis=1, keepdims=True)
+    return directions * rng.uniform(0, 1, (n, 1)) ** (1 / dim), (1, 0)
 
 
 SHAPES: dict[str, Callable[[int, np.random.Generator], tuple[np.ndarray, tuple[int, ...]]]] = {

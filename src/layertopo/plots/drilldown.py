@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 #: Summary columns shown for the chosen cloud (per homology dimension where marked).
-INFO_COLUMNS = ("n_input", "n_unique", "n_used", "n_kept", "cover_radius", "h0_scale", "pca_dims_95", "rms_radius")
+INFO_COLUMNS = ("n_input", "n_unique", "n_used", "cover_radius", "h0_z_max", "pca_dims_95", "rms_radius")
 INFO_PER_DIM = ("betti_significant", "n_bars", "n_infinite", "total_persistence", "longest", "second")
 SPLIT_CODE = {"train": 0, "test": 1}
 
@@ -119,8 +119,8 @@ def _summary_views(summaries: pd.DataFrame) -> dict[str, dict[str, Any]]:
             view.update({c: _number(getattr(row, c)) for c in INFO_COLUMNS})
             view.update({f"{c}_h{row.dim}": _number(getattr(row, c)) for c in INFO_PER_DIM})
             if row.dim == 0:
-                view["class_purity"] = _number(row.class_purity)
-                view["class_purity_baseline"] = _number(row.class_purity_baseline)
+                for column in ("class_purity", "purity_chance", "purity_above_chance"):
+                    view[column] = _number(getattr(row, column))
     return views
 
 

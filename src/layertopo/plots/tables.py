@@ -18,7 +18,7 @@ QUANTITIES: tuple[tuple[str, str, int, str], ...] = (
     ("b1", "betti_significant", 1, "significant b1"),
     ("tp0", "total_persistence", 0, "total persistence H0"),
     ("tp1", "total_persistence", 1, "total persistence H1"),
-    ("purity", "class_purity", 0, "class purity (H0 tree)"),
+    ("purity", "purity_above_chance", 0, "class purity above chance (0 chance, 1 split)"),
 )
 
 #: Diagram-distance kinds drawn along depth: (kind, title).

@@ -11,7 +11,7 @@ import numpy as np
 from layertopo.config import TopologyConfig
 from layertopo.topology.engines import choose_engine, run_engine
 from layertopo.topology.metrics import METRICS, distance_matrix, finite_distance_matrix
-from layertopo.topology.subsample import SUBSAMPLERS
+from layertopo.topology.subsample import SUBSAMPLERS, stratified_subsample
 from layertopo.topology.truncation import truncated_diagrams
 from layertopo.topology.validation import CloudError, check_cloud
 
@@ -71,6 +71,7 @@ def persistence_diagrams(
     n_threads: int = 1,
     memory_budget: int = DEFAULT_MEMORY_BUDGET,
     truncate: bool = True,
+    labels: object | None = None,
     where: str = "",
 ) -> PersistenceResult:
     """Vietoris-Rips persistence diagrams of a point cloud.
@@ -93,6 +94,9 @@ def persistence_diagrams(
     truncate : for ``maxdim=1`` without a ``threshold``, let the engine stop at the longest edge where an
         H1 class can be born (growing it while an H1 bar is still alive), which gives the same diagrams
         with less time and memory (``layertopo.topology.truncation``). False runs the whole filtration.
+    labels : array-like of shape (n_points,), optional. The class of each point: a subsampled cloud then
+        keeps each class's share of the points (quotas proportional to class frequency, landmarks chosen
+        within each class), so that class purity is measured on the cloud's own class mix.
     where : the cloud's key, named in error messages.
 
     Returns
@@ -123,7 +127,13 @@ def persistence_diagrams(
         target = limit
         flags.append("memory_subsampled")
     euclidean_like = "cosine" if metric == "cosine" else "euclidean"
-    indices, cover = SUBSAMPLERS[subsample](points, target, metric=euclidean_like, random_state=random_state)
+    if labels is None:
+        indices, cover = SUBSAMPLERS[subsample](points, target, metric=euclidean_like, random_state=random_state)
+    else:
+        classes = _check_labels(labels, cloud.n_input, where)[cloud.rows]
+        indices, cover = stratified_subsample(
+            points, classes, target, method=subsample, metric=euclidean_like, random_state=random_state
+        )
     used = points[indices]
     thresh = np.inf if threshold is None else float(threshold)
     chosen = choose_engine(len(used), maxdim) if engine == "auto" else engine
@@ -155,7 +165,7 @@ def persistence_diagrams(
 
 
 def diagrams_for_config(
-    X: object, config: TopologyConfig, *, random_state: int | None = 0, where: str = ""
+    X: object, config: TopologyConfig, *, random_state: int | None = 0, labels: object | None = None, where: str = ""
 ) -> PersistenceResult:
     """``persistence_diagrams`` with the engine, metric and subsampling settings of a ``TopologyConfig``."""
     return persistence_diagrams(
@@ -168,12 +178,23 @@ def diagrams_for_config(
         random_state=random_state,
         knn_k=config.knn_k,
         truncate=config.truncate,
+        labels=labels,
         where=where,
     )
 
 
 def _memory_limit(memory_budget: int) -> int:
     return max(3, int(np.sqrt(memory_budget / 8)))
+
+
+def _check_labels(labels: object, n_points: int, where: str) -> np.ndarray:
+    array = np.asarray(labels)
+    if array.ndim != 1 or len(array) != n_points:
+        raise CloudError(
+            f"labels{f' ({where})' if where else ''} must have shape ({n_points},), one per point, "
+            f"got shape {array.shape}"
+        )
+    return array
 
 
 def _cosine_ready(points: np.ndarray, where: str) -> np.ndarray:

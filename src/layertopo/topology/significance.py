@@ -1,13 +1,30 @@
 """Which bars are topological signal and which are sampling noise.
 
-FINDINGS §2: in sparse, high-dimensional activation clouds raw Betti counts are noise, and a
-threshold relative to the diameter is hidden by outliers. The method here is scale-free and
-density-aware, and is validated on shapes of known topology (``tests/topology/test_known_shapes.py``):
+Raw Betti counts of sparse, high-dimensional clouds are noise: at any fixed scale almost every point of
+500 samples of S^11 is its own component, and a threshold relative to the diameter is hidden by a few
+outliers. Both rules below are scale-free (they compare lengths by their ratios) and are validated on
+clouds of known topology in R^2 to R^256 (``layertopo.topology.calibration``, ``docs/significance.md``).
 
-**H0 (components).** Drop the sparsest ``1 - density_keep`` of the points (largest distance to their
-``k``-th nearest neighbour), then take single-linkage merge heights (minimum spanning tree edges)
-of the rest. A merge higher than ``h0_factor`` times the median ``k``-NN distance of the kept points
-joins two significant components. ``b0 = 1 + #{such merges}``.
+**H0 (components): merges that stand out from the edges that built the components.** Single linkage
+merges two components at the length ``h`` of a minimum-spanning-tree edge. A merge is significant when
+
+* both components hold at least ``min_size`` points (10 by default: a speck of a few outliers is not
+  a component), and
+* ``log h`` lies more than ``h0_z`` (4.5) robust standard deviations above the median log length of the
+  tree edges inside the two components: ``z = (log h - median) / (1.4826 MAD) > h0_z``.
+
+The edges inside the components are their own null: in the plane edge lengths vary a lot, so a merge
+must be several times longer than them; in R^256 distances concentrate, so 1.2 times is already far
+outside their spread. That is what makes one threshold right in every dimension, where a fixed
+multiple of a neighbour distance grows with the dimension (3 x the median 10-NN distance was 9.5
+standard deviations of a Gaussian in R^12 and 29 in R^64, so blobs 24 standard deviations apart counted
+as one). ``b0 = 1 + #significant merges``; every point belongs to one significant component (a speck
+belongs to the component it joined).
+
+Two Gaussian blobs are resolvable from distances only when they are further apart than the fluctuation
+of the distances themselves, about ``5 d^(1/4)`` standard deviations in R^d (Arora & Kannan 2001: 6 in
+R^2, 9 in R^12, 14 in R^64, 20 in R^256); closer blobs are one component of the Rips filtration at every
+scale, and are counted as one.
 
 **H1 and up (loops, voids).** The universal null distribution of Bobrowski & Skraba ("A universal
 null-distribution for topological data analysis", Sci. Rep. 13, 2023): for a bar with
@@ -16,10 +33,11 @@ Gumbel law under noise, so its p-value is ``exp(-exp(l))``. A bar is significant
 below ``alpha / m`` (Bonferroni over the ``m`` finite bars of that dimension), or when its ratio
 ``pi`` reaches ``ratio_min`` (3.5 by default). The second clause matters where the null cannot be
 estimated (a clean circle has one or two bars) or is conservative (a 2-manifold such as a torus at
-a few hundred points gives signal p-values near 1e-3.5, just above a Bonferroni level): on the
-known shapes, noise bars never exceeded pi = 2.75 and true loops never fell below pi = 4.5
-(n <= 1000, noise <= 5 %, see ``benchmarks/known_shapes.py``). A class still alive at the
-filtration threshold (``death = inf``) counts as significant.
+a few hundred points gives signal p-values near 1e-3.5, just above a Bonferroni level). The null
+assumes independent points; measured on farthest-point landmarks (the pipeline's subsampling) of
+Gaussian, ball and S^11 clouds in R^12 and R^64 the rule found no loop, and it found every loop of
+noisy circles and tori there (``benchmarks/h1_calibration.py``). A class still alive at the filtration
+threshold (``death = inf``) counts as significant.
 """
 
 from __future__ import annotations
@@ -27,12 +45,82 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.cluster.hierarchy import linkage
+from scipy.spatial.distance import squareform
 
 from layertopo.config import SignificanceConfig
-from layertopo.topology.engines import mst_edge_lengths
 from layertopo.topology.metrics import distance_matrix, finite_distance_matrix
 
 EULER_GAMMA = 0.5772156649015329
+
+#: 1.4826 * MAD estimates the standard deviation of a normal sample.
+MAD_TO_SD = 1.4826
+
+#: A spread of log lengths below this counts as this (all edges equal, e.g. hop counts): ratios above 1 + 1e-9
+#: are then infinitely many standard deviations out.
+MIN_LOG_SPREAD = 1e-9
+
+
+@dataclass(frozen=True)
+class MergeTree:
+    """Single-linkage merges of a cloud, and which of them join two components of ``min_size`` points.
+
+    Attributes
+    ----------
+    merges : ndarray of shape (n - 1, 4)
+        scipy's single-linkage matrix (children, height, size), by increasing height.
+    big : ndarray of shape (n_big,)
+        Rows of ``merges`` that join two components of at least ``min_size`` points each, in order.
+    z : ndarray of shape (n_big,)
+        How far each of those merge heights lies above the edges inside the two components, in robust
+        standard deviations of their log lengths.
+    min_size : int
+        The smallest component that counts.
+    distances : ndarray of shape (n, n)
+        The distances the tree was built from (to place specks, see ``partition``).
+    """
+
+    merges: np.ndarray
+    big: np.ndarray
+    z: np.ndarray
+    min_size: int
+    distances: np.ndarray
+
+    @property
+    def n_points(self) -> int:
+        return len(self.merges) + 1
+
+    @property
+    def heights(self) -> np.ndarray:
+        """ndarray of shape (n_big,): heights of the merges in ``big``."""
+        return self.merges[self.big, 2]
+
+    def partition(self, undone: np.ndarray) -> np.ndarray:
+        """Cluster of every point once the merges ``undone`` (rows of ``merges``) are taken back.
+
+        A speck (fewer than ``min_size`` points) that joined above an undone merge joins the cluster of its
+        nearest point outside the specks.
+
+        Returns
+        -------
+        ndarray of shape (n_points,), int64: clusters numbered 0, 1, ... in the order of their first point.
+        """
+        n = self.n_points
+        parent = np.arange(2 * n - 1)
+        skip = np.zeros(len(self.merges), dtype=bool)
+        skip[np.asarray(undone, dtype=np.int64)] = True
+        # a merge's node is its children's cluster unless the merge is undone; walk from the top down
+        for j in range(len(self.merges) - 1, -1, -1):
+            if not skip[j]:
+                a, b = int(self.merges[j, 0]), int(self.merges[j, 1])
+                parent[a] = parent[b] = parent[n + j]
+        labels = parent[:n].copy()
+        small = np.bincount(labels, minlength=2 * n - 1)[labels] < self.min_size
+        if small.any() and not small.all():
+            nearest = np.argmin(self.distances[np.ix_(small, ~small)], axis=1)
+            labels[small] = labels[~small][nearest]
+        _, first, labels = np.unique(labels, return_index=True, return_inverse=True)
+        return np.argsort(np.argsort(first))[labels].astype(np.int64)
 
 
 @dataclass(frozen=True)
@@ -41,18 +129,25 @@ class Significance:
 
     Attributes
     ----------
-    betti : significant Betti number per homology dimension
-    h0_scale : the median k-NN distance of the kept points (the H0 reference scale)
-    h0_merges : ndarray of shape (n_kept - 1,), sorted single-linkage merge heights of the kept points
-    kept : ndarray of shape (n_kept,), indices of the points kept by the density filter
-    pvalues : per dimension >= 1, ndarray of shape (k_i,), p-values of the bars (nan for infinite bars)
+    betti : tuple of int
+        Significant Betti number per homology dimension.
+    tree : MergeTree
+        The single-linkage merges behind ``betti[0]``.
+    components : ndarray of shape (n,), int64
+        Significant component of each point (0 .. betti[0] - 1).
+    pvalues : tuple of ndarray
+        Per dimension >= 1, ndarray of shape (k_i,): p-values of the bars (nan for infinite bars).
     """
 
     betti: tuple[int, ...]
-    h0_scale: float
-    h0_merges: np.ndarray
-    kept: np.ndarray
+    tree: MergeTree
+    components: np.ndarray
     pvalues: tuple[np.ndarray, ...]
+
+    @property
+    def component_sizes(self) -> np.ndarray:
+        """ndarray of shape (betti[0],): points in each significant component, largest first."""
+        return np.sort(np.bincount(self.components))[::-1]
 
 
 def significant_features(
@@ -67,57 +162,89 @@ def significant_features(
 
     Parameters
     ----------
-    points : ndarray of shape (n, n_features), the cloud the diagrams were computed on
-    dgms : list of ndarray of shape (k_i, 2), its diagrams, dimensions 0..maxdim
-    config : k, density_keep, h0_factor, alpha, ratio_min
-    metric, knn_k : the distance the diagrams were computed with (H0 merges use the same one)
+    points : ndarray of shape (n, n_features)
+        The cloud the diagrams were computed on.
+    dgms : list of ndarray of shape (k_i, 2)
+        Its diagrams, dimensions 0..maxdim.
+    config : SignificanceConfig
+        ``min_size`` and ``h0_z`` (H0), ``alpha`` and ``ratio_min`` (H1+).
+    metric, knn_k : str, int
+        The distance the diagrams were computed with (H0 merges use the same one).
     """
     D, _ = finite_distance_matrix(distance_matrix(points, metric, k=knn_k))
-    kept, scale, merges = h0_merge_heights(D, k=config.k, density_keep=config.density_keep)
-    b0 = 1 + int(np.sum(merges > config.h0_factor * scale)) if scale > 0 else 1
-    betti = [b0]
+    tree = merge_tree(D, min_size=config.min_size)
+    significant = tree.big[tree.z > config.h0_z]
+    betti = [1 + len(significant)]
     pvalues = []
     for dgm in dgms[1:]:
         p = universal_null_pvalues(dgm)
-        finite = np.isfinite(dgm[:, 1]) & (dgm[:, 0] > 0)
-        level = config.alpha / max(int(finite.sum()), 1)
-        ratio = np.divide(dgm[:, 1], dgm[:, 0], out=np.ones(len(dgm)), where=finite)
-        significant = (p < level) | (finite & (ratio >= config.ratio_min)) | np.isinf(dgm[:, 1])
-        betti.append(int(significant.sum()))
+        betti.append(int(significant_bars(dgm, p, config).sum()))
         pvalues.append(p)
-    return Significance(tuple(betti), scale, merges, kept, tuple(pvalues))
+    return Significance(tuple(betti), tree, tree.partition(significant), tuple(pvalues))
 
 
-def density_filter(D: np.ndarray, *, k: int, keep: float) -> tuple[np.ndarray, np.ndarray]:
-    """Indices of the densest ``keep`` fraction of points, and every point's distance to its k-th neighbour.
+def significant_bars(dgm: np.ndarray, pvalues: np.ndarray, config: SignificanceConfig) -> np.ndarray:
+    """Which bars of one diagram of dimension >= 1 are significant.
 
     Parameters
     ----------
-    D : ndarray of shape (n, n), pairwise distances
+    dgm : ndarray of shape (k, 2)
+    pvalues : ndarray of shape (k,), from ``universal_null_pvalues(dgm)``
+    config : SignificanceConfig
+        ``alpha`` (Bonferroni over the finite bars) and ``ratio_min``.
 
     Returns
     -------
-    kept : ndarray of shape (n_kept,), sorted indices
-    knn : ndarray of shape (n,), distance of each point to its ``k``-th nearest other point
+    ndarray of shape (k,), bool
+    """
+    finite = np.isfinite(dgm[:, 1]) & (dgm[:, 0] > 0)
+    level = config.alpha / max(int(finite.sum()), 1)
+    ratio = np.divide(dgm[:, 1], dgm[:, 0], out=np.ones(len(dgm)), where=finite)
+    return (pvalues < level) | (finite & (ratio >= config.ratio_min)) | np.isinf(dgm[:, 1])
+
+
+def merge_tree(D: np.ndarray, *, min_size: int = 10) -> MergeTree:
+    """Single-linkage merges of a cloud and how much each merge of two ``min_size`` components stands out.
+
+    Parameters
+    ----------
+    D : ndarray of shape (n, n)
+        Pairwise distances (finite, zero diagonal).
+    min_size : int
+        Components with fewer points are specks: merging one is never significant.
+
+    Returns
+    -------
+    MergeTree
     """
     n = len(D)
-    k = min(k, n - 1)
-    if k < 1:
-        return np.arange(n), np.zeros(n)
-    knn = np.partition(D, k, axis=1)[:, k]  # column 0 is the point itself (distance 0)
-    n_kept = max(2, int(np.ceil(keep * n)))
-    kept = np.sort(np.argsort(knn, kind="stable")[:n_kept])
-    return kept, knn
+    if n < 2:
+        return MergeTree(np.empty((0, 4)), np.empty(0, dtype=np.int64), np.empty(0), min_size, D)
+    merges = linkage(squareform(D, checks=False), method="single")
+    edges: dict[int, list[float]] = {i: [] for i in range(n)}  # log lengths of the tree edges inside each node
+    big, z = [], []
+    for j, (a, b, height, _) in enumerate(merges):
+        inside_a, inside_b = edges.pop(int(a)), edges.pop(int(b))
+        log_height = float(np.log(max(height, np.finfo(float).tiny)))
+        if len(inside_a) + 1 >= min_size and len(inside_b) + 1 >= min_size:  # a node of k points has k - 1 edges
+            big.append(j)
+            z.append(_outlier_score(log_height, inside_a + inside_b))
+        if len(inside_a) < len(inside_b):  # extend the longer list: O(n log n) copies in all
+            inside_a, inside_b = inside_b, inside_a
+        inside_a.extend(inside_b)
+        inside_a.append(log_height)
+        edges[n + j] = inside_a
+    return MergeTree(merges, np.asarray(big, dtype=np.int64), np.asarray(z, dtype=np.float64), min_size, D)
 
 
-def h0_merge_heights(D: np.ndarray, *, k: int, density_keep: float) -> tuple[np.ndarray, float, np.ndarray]:
-    """Density-filter a cloud given its distances D (n, n) and return (kept indices, median k-NN distance
-    of the kept points, sorted single-linkage merge heights of the kept points)."""
-    if len(D) < 2:
-        return np.arange(len(D)), 0.0, np.empty(0)
-    kept, knn = density_filter(D, k=k, keep=density_keep)
-    merges = np.sort(mst_edge_lengths(D[np.ix_(kept, kept)]))
-    return kept, float(np.median(knn[kept])), merges
+def _outlier_score(log_height: float, log_edges: list[float]) -> float:
+    """Robust z-score of ``log_height`` against ``log_edges`` (median, 1.4826 MAD)."""
+    values = np.asarray(log_edges)
+    if len(values) == 0:
+        return 0.0
+    median = float(np.median(values))
+    spread = max(MAD_TO_SD * float(np.median(np.abs(values - median))), MIN_LOG_SPREAD)
+    return (log_height - median) / spread
 
 
 def universal_null_pvalues(dgm: np.ndarray) -> np.ndarray:
@@ -129,9 +256,9 @@ def universal_null_pvalues(dgm: np.ndarray) -> np.ndarray:
 
     Returns
     -------
-    ndarray of shape (k,): p-value of each bar; 1 for bars with zero birth or zero length,
-    nan for infinite bars. With fewer than two finite bars there is no null to compare against
-    and every finite bar gets p = 1.
+    ndarray of shape (k,)
+        p-value of each bar; 1 for bars with zero birth or zero length, nan for infinite bars. With
+        fewer than two finite bars there is no null to compare against and every finite bar gets p = 1.
     """
     dgm = np.asarray(dgm, dtype=np.float64).reshape(-1, 2)
     p = np.ones(len(dgm))

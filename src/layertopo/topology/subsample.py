@@ -1,9 +1,20 @@
-"""Seeded subsampling of point clouds: farthest-point (maxmin) landmarks or uniform random."""
+"""Seeded subsampling of point clouds: farthest-point (maxmin) landmarks or uniform random, per class.
+
+Farthest-point sampling keeps the shape (every point lies within the cover radius of a landmark) but not
+the class mix: it favours whichever class is more spread out (on the default experiment's two spheres,
+78-97 % of 500 landmarks came from the outer one). ``stratified_subsample`` therefore gives each class a
+quota proportional to its frequency and picks the landmarks within each class.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 from scipy.spatial.distance import cdist
+
+#: rows of the cloud compared with the landmarks at once when measuring the cover radius
+COVER_BLOCK = 2048
 
 
 def maxmin_subsample(
@@ -18,12 +29,18 @@ def maxmin_subsample(
     Parameters
     ----------
     X : ndarray of shape (n, n_features)
-    n_points : number of landmarks (returns all points when ``n_points >= n``).
+    n_points : int
+        Number of landmarks (returns all points when ``n_points >= n``).
+    metric : str
+        A scipy ``cdist`` metric.
+    random_state : int or None
+        Seeds the first landmark.
 
     Returns
     -------
     indices : ndarray of shape (min(n, n_points),), int64, in the order chosen
-    cover_radius : largest distance from a point of ``X`` to its nearest landmark (0 with no subsampling)
+    cover_radius : float
+        Largest distance from a point of ``X`` to its nearest landmark (0 with no subsampling).
     """
     n = len(X)
     if n_points >= n:
@@ -47,8 +64,86 @@ def random_subsample(
         return np.arange(n), 0.0
     rng = np.random.default_rng(random_state)
     chosen = np.sort(rng.choice(n, size=n_points, replace=False))
-    cover = float(cdist(X, X[chosen], metric=metric).min(axis=1).max())
-    return chosen, cover
+    return chosen, cover_radius(X, chosen, metric=metric)
 
 
-SUBSAMPLERS = {"maxmin": maxmin_subsample, "random": random_subsample}
+Subsampler = Callable[..., tuple[np.ndarray, float]]
+SUBSAMPLERS: dict[str, Subsampler] = {"maxmin": maxmin_subsample, "random": random_subsample}
+
+
+def stratified_subsample(
+    X: np.ndarray,
+    labels: np.ndarray,
+    n_points: int,
+    *,
+    method: str = "maxmin",
+    metric: str = "euclidean",
+    random_state: int | None = 0,
+) -> tuple[np.ndarray, float]:
+    """Subsample each class separately, keeping the class shares of ``X``.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n, n_features)
+    labels : ndarray of shape (n,)
+        Class of each point.
+    n_points : int
+        Points to keep in all (all points when ``n_points >= n``).
+    method : ``"maxmin"`` or ``"random"``
+        How the points of each class are chosen.
+    metric : str
+        A scipy ``cdist`` metric.
+    random_state : int or None
+        Seeds every class's subsampling.
+
+    Returns
+    -------
+    indices : ndarray of shape (min(n, n_points),), int64, increasing
+    cover_radius : float
+        Largest distance from a point of ``X`` to its nearest kept point, of any class.
+    """
+    n = len(X)
+    if n_points >= n:
+        return np.arange(n), 0.0
+    classes, inverse = np.unique(np.asarray(labels), return_inverse=True)
+    quotas = class_quotas(np.bincount(inverse), n_points)
+    chosen = []
+    for c, quota in enumerate(quotas):
+        members = np.flatnonzero(inverse == c)
+        picked, _ = SUBSAMPLERS[method](X[members], int(quota), metric=metric, random_state=random_state)
+        chosen.append(members[picked])
+    indices = np.sort(np.concatenate(chosen))
+    return indices, cover_radius(X, indices, metric=metric)
+
+
+def class_quotas(counts: np.ndarray, n_points: int) -> np.ndarray:
+    """Points per class out of ``n_points``, proportional to ``counts`` (largest remainders round up).
+
+    Parameters
+    ----------
+    counts : ndarray of shape (n_classes,)
+        Points of each class.
+    n_points : int
+        Total to share out (at most ``counts.sum()``).
+
+    Returns
+    -------
+    ndarray of shape (n_classes,), int64, summing to ``n_points``; each share differs from the class's share
+    of ``counts`` by less than one point.
+    """
+    counts = np.asarray(counts, dtype=np.int64)
+    exact = n_points * counts / counts.sum()
+    quotas = np.floor(exact).astype(np.int64)
+    order = np.argsort(-(exact - quotas), kind="stable")
+    quotas[order[: n_points - int(quotas.sum())]] += 1
+    return quotas
+
+
+def cover_radius(X: np.ndarray, indices: np.ndarray, *, metric: str = "euclidean") -> float:
+    """Largest distance from a point of ``X`` (n, f) to its nearest point among ``X[indices]``, by row blocks."""
+    landmarks = X[indices]
+    radius = 0.0
+    for start in range(0, len(X), COVER_BLOCK):
+        block = cdist(X[start : start + COVER_BLOCK], landmarks, metric=metric)
+        radius = max(radius, float(block.min(axis=1).max()))
+    return radius

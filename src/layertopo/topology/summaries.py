@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import numpy as np
-from scipy.cluster.hierarchy import fcluster, linkage
-from scipy.spatial.distance import squareform
 
 from layertopo.config import SignificanceConfig
 from layertopo.topology.diagrams import PersistenceResult
-from layertopo.topology.metrics import distance_matrix, finite_distance_matrix
-from layertopo.topology.significance import Significance, significant_features
+from layertopo.topology.significance import MergeTree, significant_features
 
 
 def summarize(
@@ -23,21 +21,25 @@ def summarize(
 
     Parameters
     ----------
-    result : diagrams of the cloud, from ``persistence_diagrams``
-    config : significance parameters (copied into every row)
-    labels : ndarray of shape (n_input,), class of each input row, or None. When the cloud holds
-        several classes, the H0 row gets ``class_purity``: how well the single-linkage tree of the
-        density-filtered cloud, cut into as many clusters as there are classes, separates them
-        (1 = perfectly, the majority-class fraction = not at all).
+    result : PersistenceResult
+        Diagrams of the cloud, from ``persistence_diagrams``.
+    config : SignificanceConfig
+        Significance parameters (copied into every row).
+    labels : ndarray of shape (n_input,), optional
+        Class of each input row. When the cloud holds several classes, the H0 row gets ``class_purity``
+        (how well the cloud's single-linkage tree, cut into as many clusters as there are classes,
+        separates them), its chance level ``purity_chance`` and ``purity_above_chance``; every row gets
+        the class shares before and after subsampling.
     """
     significance = significant_features(result.points, result.dgms, config, metric=result.metric, knn_k=result.knn_k)
+    tree = significance.tree
     cloud = {
         "n_input": result.n_input,
         "n_unique": result.n_unique,
         "n_used": result.n_used,
-        "n_kept": len(significance.kept),
         "cover_radius": result.cover_radius,
-        "h0_scale": significance.h0_scale,
+        "component_sizes": " ".join(str(size) for size in significance.component_sizes),
+        "h0_z_max": float(tree.z.max()) if len(tree.z) else np.nan,
         "pca_dims_95": pca_dims(result.points, 0.95),
         "rms_radius": rms_radius(result.points),
         "engine": result.engine,
@@ -46,14 +48,14 @@ def summarize(
         "threshold": result.threshold,
         "cut": result.cut,
         "flags": ",".join(result.flags),
-        "significance": "density+knn-scale (H0), universal-null (H1+)",
-        "sig_k": config.k,
-        "sig_density_keep": config.density_keep,
-        "sig_h0_factor": config.h0_factor,
+        "significance": "merge-vs-edges z (H0), universal-null (H1+)",
+        "sig_min_size": config.min_size,
+        "sig_h0_z": config.h0_z,
         "sig_alpha": config.alpha,
         "sig_ratio_min": config.ratio_min,
+        **class_shares(labels, result.rows),
     }
-    purity, baseline = _class_purity(result, significance, labels)
+    separation = class_separation(tree, _used_labels(labels, result.rows))
     rows = []
     for dim, dgm in enumerate(result.dgms):
         rows.append(
@@ -61,12 +63,85 @@ def summarize(
                 "dim": dim,
                 **diagram_statistics(dgm),
                 "betti_significant": significance.betti[dim],
-                "class_purity": purity if dim == 0 else np.nan,
-                "class_purity_baseline": baseline if dim == 0 else np.nan,
+                **(separation if dim == 0 else dict.fromkeys(separation, np.nan)),
                 **cloud,
             }
         )
     return rows
+
+
+def class_shares(labels: np.ndarray | None, rows: np.ndarray | None) -> dict[str, Any]:
+    """Class shares of the input (``labels``, shape (n_input,)) and of the points used (``labels[rows]``).
+
+    Returns
+    -------
+    dict with ``class_shares_input`` and ``class_shares_used`` (JSON text, class -> share) and
+    ``class_share_shift``, the largest difference between the two (0 = the mix is kept); empty text and
+    nan without labels.
+    """
+    if labels is None or rows is None:
+        return {"class_shares_input": "", "class_shares_used": "", "class_share_shift": np.nan}
+    labels = np.asarray(labels)
+    classes = np.unique(labels)
+    before = np.array([np.mean(labels == c) for c in classes])
+    after = np.array([np.mean(labels[rows] == c) for c in classes])
+    return {
+        "class_shares_input": _shares_json(classes, before),
+        "class_shares_used": _shares_json(classes, after),
+        "class_share_shift": float(np.abs(after - before).max()),
+    }
+
+
+def class_separation(
+    tree: MergeTree, labels: np.ndarray | None, *, n_permutations: int = 1000, random_state: int = 0
+) -> dict[str, float]:
+    """How well the top of the single-linkage tree separates the classes, and what chance would give.
+
+    The tree is cut into as many clusters as there are classes by taking back its highest merges of two
+    components of at least ``tree.min_size`` points (a speck stays with the component it joined; with fewer
+    such merges, fewer clusters). ``class_purity`` is the share of points in their cluster's majority class;
+    ``purity_chance`` its expected value when the labels are shuffled over the same clusters (Monte Carlo,
+    ``n_permutations``, seeded); ``purity_above_chance = (purity - chance) / (1 - chance)``: 0 at chance,
+    1 for a perfect split.
+
+    Parameters
+    ----------
+    tree : MergeTree
+        The cloud's single-linkage merges (``layertopo.topology.significance.merge_tree``).
+    labels : ndarray of shape (tree.n_points,), optional
+        Class of each point of the tree.
+
+    Returns
+    -------
+    dict with ``class_purity``, ``purity_chance`` and ``purity_above_chance`` (nan without two classes)
+    """
+    nan = {"class_purity": np.nan, "purity_chance": np.nan, "purity_above_chance": np.nan}
+    if labels is None:
+        return nan
+    classes, labels = np.unique(labels, return_inverse=True)
+    if len(classes) < 2 or len(labels) != tree.n_points:
+        return nan
+    clusters = tree.partition(tree.big[len(tree.big) - min(len(classes) - 1, len(tree.big)) :])
+    purity = _purity(clusters, labels)
+    chance = purity_chance(clusters, labels, n_permutations=n_permutations, random_state=random_state)
+    above = (purity - chance) / (1 - chance) if chance < 1 else np.nan
+    return {"class_purity": purity, "purity_chance": chance, "purity_above_chance": float(above)}
+
+
+def purity_chance(
+    clusters: np.ndarray, labels: np.ndarray, *, n_permutations: int = 1000, random_state: int = 0
+) -> float:
+    """Expected purity of ``clusters`` (n,) when the ``labels`` (n,) are shuffled, by Monte Carlo."""
+    clusters = np.unique(clusters, return_inverse=True)[1]
+    labels = np.unique(labels, return_inverse=True)[1]
+    n_clusters, n_classes = int(clusters.max()) + 1, int(labels.max()) + 1
+    if n_clusters == 1:
+        return float(np.bincount(labels).max() / len(labels))
+    shuffled = np.random.default_rng(random_state).permuted(np.tile(labels, (n_permutations, 1)), axis=1)
+    cells = (np.arange(n_permutations)[:, None] * n_clusters + clusters[None, :]) * n_classes + shuffled
+    counts = np.bincount(cells.ravel(), minlength=n_permutations * n_clusters * n_classes)
+    majority = counts.reshape(n_permutations, n_clusters, n_classes).max(axis=2).sum(axis=1)
+    return float(majority.mean() / len(labels))
 
 
 def diagram_statistics(dgm: np.ndarray) -> dict[str, float | int]:
@@ -131,20 +206,12 @@ def pca_dims(points: np.ndarray, fraction: float = 0.95) -> int:
     return int(np.searchsorted(np.cumsum(variance) / variance.sum(), fraction) + 1)
 
 
-def _class_purity(
-    result: PersistenceResult, significance: Significance, labels: np.ndarray | None
-) -> tuple[float, float]:
-    if labels is None or result.rows is None:
-        return np.nan, np.nan
-    used_labels = np.asarray(labels)[result.rows]
-    kept_labels = used_labels[significance.kept]
-    classes = np.unique(kept_labels)
-    if len(classes) < 2 or len(kept_labels) < len(classes):
-        return np.nan, np.nan
-    D, _ = finite_distance_matrix(distance_matrix(result.points[significance.kept], result.metric, k=result.knn_k))
-    tree = linkage(squareform(D, checks=False), method="single")
-    clusters = fcluster(tree, t=len(classes), criterion="maxclust")
-    return _purity(clusters, kept_labels), float(np.bincount(kept_labels).max() / len(kept_labels))
+def _used_labels(labels: np.ndarray | None, rows: np.ndarray | None) -> np.ndarray | None:
+    return None if labels is None or rows is None else np.asarray(labels)[rows]
+
+
+def _shares_json(classes: np.ndarray, shares: np.ndarray) -> str:
+    return json.dumps({str(c): round(float(share), 6) for c, share in zip(classes, shares, strict=True)})
 
 
 def _purity(clusters: np.ndarray, labels: np.ndarray) -> float:
