@@ -8,12 +8,11 @@ before validation, so they are checked like the file itself.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, field_validator, model_validator
 
-DatasetKind = Literal["concentric_spheres", "intersecting_spheres", "shells", "linked_circles"]
 SplitName = Literal["train", "test", "all"]
 SPLITS: tuple[str, ...] = ("train", "test", "all")
 
@@ -22,15 +21,86 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class DataConfig(_Strict):
-    """Which synthetic dataset to draw and how much of it."""
-
-    kind: DatasetKind = "concentric_spheres"
+class _DataBase(_Strict):
     dim: int = Field(12, ge=2, description="ambient dimension d")
-    n_train: int = Field(2000, ge=4)
-    n_test: int = Field(1000, ge=4)
-    noise: float = Field(0.0, ge=0.0, description="std of isotropic Gaussian noise")
-    seed: int = 0
+    n_train: int = Field(2000, ge=4, description="training points (balanced classes)")
+    n_test: int = Field(1000, ge=4, description="test points, drawn independently")
+    n_val: int = Field(
+        1000, ge=0, description="validation points, drawn independently, for choosing the epoch (0 = none)"
+    )
+    noise: float = Field(0.0, ge=0.0, description="std of isotropic Gaussian noise added to every coordinate")
+    seed: int = Field(0, description="seeds the train, test and validation draws")
+
+
+def _interval(value: tuple[float, float], name: str) -> tuple[float, float]:
+    low, high = value
+    if not 0 <= low < high:
+        raise ValueError(f"{name} must be a radius range [low, high] with 0 <= low < high, got {list(value)}")
+    return value
+
+
+class ShellsData(_DataBase):
+    """Two thick concentric shells: radius uniform in ``inner`` (class 0) and ``outer`` (class 1), direction
+    uniform. Radial ranges that overlap make the classes overlap there (Bayes accuracy below 1)."""
+
+    kind: Literal["shells"] = "shells"
+    inner: tuple[float, float] = Field((1.0, 1.3), description="radius range of class 0")
+    outer: tuple[float, float] = Field((1.28, 1.58), description="radius range of class 1")
+
+    @field_validator("inner", "outer")
+    @classmethod
+    def _ranges(cls, value: tuple[float, float], info: Any) -> tuple[float, float]:
+        return _interval(value, f"data.{info.field_name}")
+
+
+class ConcentricSpheresData(_DataBase):
+    """Two concentric spheres of radii ``radii`` (separated unless noise blurs them)."""
+
+    kind: Literal["concentric_spheres"] = "concentric_spheres"
+    radii: tuple[float, float] = Field((1.0, 1.3), description="radius of class 0 and of class 1")
+
+    @field_validator("radii")
+    @classmethod
+    def _positive(cls, radii: tuple[float, float]) -> tuple[float, float]:
+        if min(radii) <= 0:
+            raise ValueError(f"data.radii must be positive, got {list(radii)}")
+        return radii
+
+
+class IntersectingSpheresData(ConcentricSpheresData):
+    """Two spheres whose surfaces cross: radius ``radii[0]`` at the origin, ``radii[1]`` at ``offset * e1``."""
+
+    kind: Literal["intersecting_spheres"] = "intersecting_spheres"  # type: ignore[assignment]
+    radii: tuple[float, float] = Field((1.0, 0.8), description="radius of class 0 and of class 1")
+    offset: float = Field(0.3, ge=0.0, description="distance between the centres")
+
+
+class LinkedCirclesData(_DataBase):
+    """Two linked unit circles (a Hopf link) rotated into R^dim; each class has Betti numbers (1, 1)."""
+
+    kind: Literal["linked_circles"] = "linked_circles"
+    dim: int = Field(12, ge=3, description="ambient dimension d (at least 3 to link the circles)")
+    noise: float = Field(0.02, ge=0.0, description="std of isotropic Gaussian noise added to every coordinate")
+
+
+def _data_kind(value: Any) -> str:
+    return value.get("kind", "shells") if isinstance(value, dict) else getattr(value, "kind", "shells")
+
+
+#: Which synthetic dataset to draw and how much of it; ``kind`` chooses the generator and its parameters.
+DataConfig = Annotated[
+    Annotated[ShellsData, Tag("shells")]
+    | Annotated[ConcentricSpheresData, Tag("concentric_spheres")]
+    | Annotated[IntersectingSpheresData, Tag("intersecting_spheres")]
+    | Annotated[LinkedCirclesData, Tag("linked_circles")],
+    Discriminator(_data_kind),
+]
+DATA_KINDS: dict[str, type[_DataBase]] = {
+    "shells": ShellsData,
+    "concentric_spheres": ConcentricSpheresData,
+    "intersecting_spheres": IntersectingSpheresData,
+    "linked_circles": LinkedCirclesData,
+}
 
 
 class ModelConfig(_Strict):
@@ -82,15 +152,15 @@ class SignificanceConfig(_Strict):
     """Separates topological signal from sampling noise; see ``layertopo.topology.significance``.
 
     H0: a single-linkage merge of two components of at least ``min_size`` points each is significant when
-    its length lies more than ``h0_z`` robust standard deviations above the log lengths of the tree edges
-    inside the two components. H1+: Bobrowski & Skraba's universal null distribution of
+    its log length lies more than ``h0_z`` robust standard deviations above the median log length of the
+    tree edges inside the sparser of the two components. H1+: Bobrowski & Skraba's universal null distribution of
     log log(death/birth), with a Bonferroni-corrected level ``alpha``; or a bar whose death/birth ratio
     reaches ``ratio_min``.
     """
 
     min_size: int = Field(10, ge=1, description="points a component needs to count (smaller ones are specks)")
     h0_z: float = Field(
-        4.5, gt=0.0, description="robust standard deviations a merge must lie above the edges inside its components"
+        4.0, gt=0.0, description="robust standard deviations a merge must lie above the edges inside its components"
     )
     alpha: float = Field(0.05, gt=0.0, lt=1.0, description="family-wise level of the H1+ test (Bonferroni)")
     ratio_min: float = Field(3.5, gt=1.0, description="death/birth ratio from which an H1+ bar is significant")
@@ -153,7 +223,7 @@ class TopologyConfig(_Strict):
 
 class ExperimentConfig(_Strict):
     name: str = "default"
-    data: DataConfig = DataConfig()
+    data: DataConfig = Field(default_factory=ShellsData)
     models: dict[str, ModelConfig] = Field(
         default_factory=lambda: {
             "good": ModelConfig(widths=[64, 64, 64, 64]),

@@ -51,28 +51,47 @@ def test_one_gaussian_or_ball_is_one_component(dim):
     assert _betti(uniform_ball(500, rng, dim)[0], maxdim=0) == (1,)
 
 
+def _robust(values: list[float]) -> tuple[float, float]:
+    median = float(np.median(values))
+    return median, 1.4826 * float(np.median(np.abs(np.array(values) - median)))
+
+
 def test_merge_scores_follow_the_definition():
-    """z of each big merge = (log height - median log edge inside) / (1.4826 MAD), recomputed by brute force."""
+    """z = (log h - the sparser component's median log edge) / (MAD pooled within the two components),
+    recomputed by brute force from scipy's linkage."""
     rng = np.random.default_rng(3)
-    X = np.vstack([rng.standard_normal((30, 3)), rng.standard_normal((25, 3)) + 9, rng.standard_normal((4, 3)) + 30])
-    D = squareform(pdist(X))
-    tree = merge_tree(D, min_size=10)
+    dense, sparse = rng.standard_normal((30, 3)) * 0.5, rng.standard_normal((25, 3)) * 2 + 12
+    X = np.vstack([dense, sparse, rng.standard_normal((4, 3)) + 40])
+    tree = merge_tree(squareform(pdist(X)), min_size=10)
     Z = linkage(pdist(X), method="single")
     assert np.array_equal(tree.merges, Z)
     n = len(X)
     members = {i: [i] for i in range(n)}
+    big = []
     for j, (a, b, height, _) in enumerate(Z):
         A, B = members.pop(int(a)), members.pop(int(b))
         members[n + j] = A + B
         if len(A) >= 10 and len(B) >= 10:
-            inside = [np.log(h) for k, (_, _, h, _) in enumerate(Z[:j]) if set(_leaves(Z, n + k, n)) <= set(A + B)]
-            median = np.median(inside)
-            expected = (np.log(height) - median) / (1.4826 * np.median(np.abs(np.array(inside) - median)))
-            assert j in tree.big
-            assert tree.z[list(tree.big).index(j)] == pytest.approx(expected)
-    assert len(tree.big) == 1  # the 4-point speck never makes a big merge
+            inside = [
+                [np.log(h) for k, (_, _, h, _) in enumerate(Z[:j]) if set(_leaves(Z, n + k, n)) <= set(side)]
+                for side in (A, B)
+            ]
+            (med_a, sd_a), (med_b, sd_b) = _robust(inside[0]), _robust(inside[1])
+            weights = np.array([len(inside[0]), len(inside[1])])
+            spread = np.sqrt((weights[0] * sd_a**2 + weights[1] * sd_b**2) / weights.sum())
+            big.append(j)
+            assert tree.z[len(big) - 1] == pytest.approx((np.log(height) - max(med_a, med_b)) / spread)
+    assert tree.big.tolist() == big == [len(Z) - 2]  # the 4-point speck never makes a big merge
     sig = significant_features(X, [np.empty((0, 2))], SignificanceConfig())
     assert sig.betti == (2,) and sig.component_sizes.tolist() == [30, 29]  # the speck joins its nearest blob
+
+
+def test_a_dense_clump_beside_a_sparse_cloud_of_another_scale():
+    """Two clusters of different scales: pooling their log edges would double the spread and hide the gap."""
+    rng = np.random.default_rng(6)
+    X = np.vstack([rng.standard_normal((250, 12)) * 0.3, rng.standard_normal((250, 12)) * 1.0 + 3.0])
+    tree = merge_tree(squareform(pdist(X)), min_size=10)
+    assert tree.z.max() > 4 and _betti(X, maxdim=0) == (2,)
 
 
 def _leaves(Z: np.ndarray, node: int, n: int) -> list[int]:

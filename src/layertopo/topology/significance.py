@@ -10,16 +10,20 @@ merges two components at the length ``h`` of a minimum-spanning-tree edge. A mer
 
 * both components hold at least ``min_size`` points (10 by default: a speck of a few outliers is not
   a component), and
-* ``log h`` lies more than ``h0_z`` (4.5) robust standard deviations above the median log length of the
-  tree edges inside the two components: ``z = (log h - median) / (1.4826 MAD) > h0_z``.
+* ``log h`` lies more than ``h0_z`` (4) robust standard deviations above the tree edges inside them:
+  ``z = (log h - max(median_A, median_B)) / spread > h0_z``, where ``median_C`` is the median log length
+  of the edges inside component C and ``spread`` the two components' 1.4826 MAD of those log lengths,
+  pooled (root mean square weighted by their numbers of edges).
 
 The edges inside the components are their own null: in the plane edge lengths vary a lot, so a merge
 must be several times longer than them; in R^256 distances concentrate, so 1.2 times is already far
-outside their spread. That is what makes one threshold right in every dimension, where a fixed
-multiple of a neighbour distance grows with the dimension (3 x the median 10-NN distance was 9.5
-standard deviations of a Gaussian in R^12 and 29 in R^64, so blobs 24 standard deviations apart counted
-as one). ``b0 = 1 + #significant merges``; every point belongs to one significant component (a speck
-belongs to the component it joined).
+outside their spread. That is what makes one threshold right in every dimension, where a fixed multiple
+of a neighbour distance grows with the dimension (3 x the median 10-NN distance was 9.5 standard
+deviations of a Gaussian in R^12 and 29 in R^64, so blobs 24 standard deviations apart counted as one).
+Measuring from the sparser component means a dense clump beside a sparse cloud is no evidence of a gap;
+pooling the spreads within components means that two components of different scales (an activation
+cloud whose classes are squeezed unequally) do not widen it. ``b0 = 1 + #significant merges``; every
+point belongs to one significant component (a speck belongs to the component of its nearest point).
 
 Two Gaussian blobs are resolvable from distances only when they are further apart than the fluctuation
 of the distances themselves, about ``5 d^(1/4)`` standard deviations in R^d (Arora & Kannan 2001: 6 in
@@ -228,7 +232,7 @@ def merge_tree(D: np.ndarray, *, min_size: int = 10) -> MergeTree:
         log_height = float(np.log(max(height, np.finfo(float).tiny)))
         if len(inside_a) + 1 >= min_size and len(inside_b) + 1 >= min_size:  # a node of k points has k - 1 edges
             big.append(j)
-            z.append(_outlier_score(log_height, inside_a + inside_b))
+            z.append(_merge_score(log_height, inside_a, inside_b))
         if len(inside_a) < len(inside_b):  # extend the longer list: O(n log n) copies in all
             inside_a, inside_b = inside_b, inside_a
         inside_a.extend(inside_b)
@@ -237,14 +241,26 @@ def merge_tree(D: np.ndarray, *, min_size: int = 10) -> MergeTree:
     return MergeTree(merges, np.asarray(big, dtype=np.int64), np.asarray(z, dtype=np.float64), min_size, D)
 
 
-def _outlier_score(log_height: float, log_edges: list[float]) -> float:
-    """Robust z-score of ``log_height`` against ``log_edges`` (median, 1.4826 MAD)."""
-    values = np.asarray(log_edges)
-    if len(values) == 0:
+def _merge_score(log_height: float, log_edges_a: list[float], log_edges_b: list[float]) -> float:
+    """How far ``log_height`` lies above the edges inside two components, in robust standard deviations.
+
+    The location is the larger of the two medians (the sparser component: a dense clump next to a sparse
+    cloud is not evidence of a gap); the spread is the two components' 1.4826 MAD, pooled as a root mean
+    square weighted by their numbers of edges (a component of a different scale does not widen it).
+    """
+    sides = [np.asarray(edges) for edges in (log_edges_a, log_edges_b) if len(edges)]
+    if not sides:  # two single points (min_size 1): nothing to compare with
         return 0.0
+    stats = [_robust_location_spread(edges) for edges in sides]
+    weights = np.array([len(edges) for edges in sides], dtype=float)
+    spread = float(np.sqrt(np.dot(weights, [sd**2 for _, sd in stats]) / weights.sum()))
+    return (log_height - max(median for median, _ in stats)) / max(spread, MIN_LOG_SPREAD)
+
+
+def _robust_location_spread(values: np.ndarray) -> tuple[float, float]:
+    """Median and 1.4826 MAD of ``values``."""
     median = float(np.median(values))
-    spread = max(MAD_TO_SD * float(np.median(np.abs(values - median))), MIN_LOG_SPREAD)
-    return (log_height - median) / spread
+    return median, MAD_TO_SD * float(np.median(np.abs(values - median)))
 
 
 def universal_null_pvalues(dgm: np.ndarray) -> np.ndarray:
