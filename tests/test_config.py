@@ -6,9 +6,23 @@ from layertopo.config import ExperimentConfig, load_config, resolve_width
 
 def test_defaults_are_the_canonical_experiment():
     config = ExperimentConfig()
-    assert config.data.kind == "concentric_spheres" and config.data.dim == 12
-    assert [resolve_width(w, 12) for w in config.models["bad"].widths] == [3, 64, 64, 64]
+    assert config.data.kind == "shells" and config.data.dim == 12 and config.data.halo == 0.06
+    assert [resolve_width(w, 12) for w in config.models["narrow_first"].widths] == [3, 64, 64, 64]
+    assert [resolve_width(w, 12) for w in config.models["narrow_middle"].widths] == [64, 64, 3, 64]
     assert config.capture.epochs[0] == 0 and config.capture.epochs[-1] == config.training.epochs
+    canonical = load_config("configs/default.yaml")
+    assert (canonical.data, canonical.models, canonical.capture) == (config.data, config.models, config.capture)
+
+
+def test_each_dataset_kind_takes_its_own_parameters():
+    config = load_config(None, ["data.kind=concentric_spheres", "data.radii=[1.0, 2.0]"])
+    assert config.data.radii == (1.0, 2.0)
+    with pytest.raises(ValidationError, match="radii"):
+        load_config(None, ["data.radii=[1.0, 2.0]"])  # the default kind, shells, has inner/outer instead
+    with pytest.raises(ValidationError, match="0 <= low < high"):
+        load_config(None, ["data.inner=[1.3, 1.0]"])
+    with pytest.raises(ValidationError, match="does not match any of the expected tags: 'shells'"):
+        load_config(None, ["data.kind=moons"])
 
 
 @pytest.mark.parametrize(("width", "expected"), [(64, 64), ("d", 12), ("d/4", 3), ("2d", 24), ("7", 7)])

@@ -41,11 +41,15 @@ def _interval(value: tuple[float, float], name: str) -> tuple[float, float]:
 
 class ShellsData(_DataBase):
     """Two thick concentric shells: radius uniform in ``inner`` (class 0) and ``outer`` (class 1), direction
-    uniform. Radial ranges that overlap make the classes overlap there (Bayes accuracy below 1)."""
+    uniform, and a share ``halo`` of each class spread uniformly over the whole radial span, where the
+    classes overlap (Bayes accuracy ``1 - halo / 2`` for disjoint shells)."""
 
     kind: Literal["shells"] = "shells"
-    inner: tuple[float, float] = Field((1.0, 1.3), description="radius range of class 0")
-    outer: tuple[float, float] = Field((1.28, 1.58), description="radius range of class 1")
+    inner: tuple[float, float] = Field((0.95, 1.05), description="radius range of class 0")
+    outer: tuple[float, float] = Field((1.25, 1.35), description="radius range of class 1")
+    halo: float = Field(
+        0.06, ge=0.0, le=1.0, description="share of each class spread over the whole radial span (the overlap)"
+    )
 
     @field_validator("inner", "outer")
     @classmethod
@@ -136,7 +140,7 @@ class TrainingConfig(_Strict):
 class CaptureConfig(_Strict):
     """Which epochs, layers and splits to record. ``layers=None`` means every layer."""
 
-    epochs: list[int] = Field(default_factory=lambda: [0, 5, 20, 50, 100], min_length=1)
+    epochs: list[int] = Field(default_factory=lambda: [0, 1, 2, 5, 10, 20, 50, 100], min_length=1)
     layers: list[str] | None = None
     splits: list[SplitName] = Field(default_factory=lambda: list(SPLITS), min_length=1)
 
@@ -227,7 +231,8 @@ class ExperimentConfig(_Strict):
     models: dict[str, ModelConfig] = Field(
         default_factory=lambda: {
             "good": ModelConfig(widths=[64, 64, 64, 64]),
-            "bad": ModelConfig(widths=["d/4", 64, 64, 64]),
+            "narrow_first": ModelConfig(widths=["d/4", 64, 64, 64]),
+            "narrow_middle": ModelConfig(widths=[64, 64, "d/4", 64]),
         },
         min_length=1,
     )

@@ -3,6 +3,7 @@
 from layertopo.data.synthetic import (
     DATASETS,
     Dataset,
+    best_accuracy,
     concentric_spheres,
     intersecting_spheres,
     linked_circles,
@@ -13,6 +14,7 @@ from layertopo.data.synthetic import (
 __all__ = [
     "DATASETS",
     "Dataset",
+    "best_accuracy",
     "concentric_spheres",
     "intersecting_spheres",
     "linked_circles",

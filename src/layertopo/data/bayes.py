@@ -3,12 +3,13 @@
 Both numbers come from the true class densities, not from data. The classes are balanced, so a
 classifier's accuracy is at most the Bayes accuracy ``1/2 * integral of max(p0, p1)``.
 
-* **Isotropic datasets** (``concentric_spheres``, ``shells``): each class is a radius distribution
-  times a uniform direction, plus isotropic Gaussian noise. The Bayes classifier depends only on
-  ``t = |x|``, so the Bayes accuracy is a one-dimensional integral. A network whose first hidden layer
-  has ``k < d`` units sees only ``P x`` for some rank-k linear map ``P``. By symmetry every such
-  projection loses the same amount, and the best classifier of ``P x`` depends only on ``t = |P x|``,
-  where ``|P u|^2 ~ Beta(k/2, (d-k)/2)`` for a uniform direction ``u``. Its accuracy is the
+* **Isotropic datasets** (``concentric_spheres``, ``shells``): each class is a radius law (a mixture of
+  uniform laws and spheres) times a uniform direction, plus isotropic Gaussian noise. The Bayes
+  classifier depends only on ``t = |x|``, so the Bayes accuracy is a one-dimensional integral. A
+  network whose first hidden layer has ``k < d`` units sees only ``P x`` for some rank-k linear
+  map ``P``. By symmetry every such projection loses the same amount, and the best classifier of
+  ``P x`` depends only on ``t = |P x|``, where ``|P u|^2 ~ Beta(k/2, (d-k)/2)`` for a uniform
+  direction ``u``. Its accuracy is the
   *rank-k ceiling*: no network whose first layer has ``k`` units can beat it (an affine map of rank k
   loses the same). Both are computed by quadrature (Gauss-Legendre over the radius and the projected
   share, trapezoid over ``t``; ``QUADRATURE_ERROR``).
@@ -28,9 +29,15 @@ from scipy import special, stats
 
 #: largest error of the quadrature, measured against 2e6-sample Monte Carlo (tests/data/test_bayes.py)
 QUADRATURE_ERROR = 1e-3
-RADIUS_NODES = 96
-SHARE_NODES = 96
+RADIUS_NODES = 64
+SHARE_NODES = 48
 T_POINTS = 20_001
+#: with noise the densities of |P x| are smooth: a coarser grid gives the same integral to 1e-5
+T_POINTS_NOISY = 2_001
+#: grid points of t whose densities are evaluated at once
+T_BLOCK = 256
+#: points whose densities are evaluated at once in Monte Carlo
+MC_BLOCK = 2048
 
 
 @dataclass(frozen=True)
@@ -56,24 +63,34 @@ class Accuracy:
 
 # --- radius distributions of the isotropic datasets ----------------------------------------------------
 
+#: a radius law: a mixture [(weight, low, high), ...] of laws uniform on [low, high] (low == high: a sphere)
+RadiusLaw = list[tuple[float, float, float]]
 
-def radius_nodes(low: float, high: float) -> tuple[np.ndarray, np.ndarray]:
-    """Quadrature nodes and weights of a radius uniform on [low, high] (one node when low == high)."""
-    if high == low:
-        return np.array([low]), np.array([1.0])
+
+def radius_nodes(law: RadiusLaw) -> tuple[np.ndarray, np.ndarray]:
+    """Quadrature nodes and weights of a radius law (Gauss-Legendre on each uniform part, one node per sphere)."""
+    nodes, weights = [], []
     x, w = np.polynomial.legendre.leggauss(RADIUS_NODES)
-    return low + (x + 1) * (high - low) / 2, w / 2
+    for weight, low, high in law:
+        if weight == 0:
+            continue
+        if high == low:
+            nodes.append(np.array([low]))
+            weights.append(np.array([weight]))
+        else:
+            nodes.append(low + (x + 1) * (high - low) / 2)
+            weights.append(weight * w / 2)
+    return np.concatenate(nodes), np.concatenate(weights)
 
 
-def isotropic_accuracy(
-    radii: tuple[tuple[float, float], tuple[float, float]], dim: int, noise: float, k: int | None = None
-) -> Accuracy:
+def isotropic_accuracy(laws: tuple[RadiusLaw, RadiusLaw], dim: int, noise: float, k: int | None = None) -> Accuracy:
     """Bayes accuracy of two isotropic classes, or (``k < dim``) its ceiling on a rank-k projection.
 
     Parameters
     ----------
-    radii : ((low0, high0), (low1, high1))
-        Radius of class c uniform on [low_c, high_c] (low == high: a sphere).
+    laws : (law of class 0, law of class 1)
+        The radius of class c follows ``laws[c]``, a mixture [(weight, low, high), ...] of uniform laws
+        (low == high: a sphere); the direction is uniform.
     dim : int
         Ambient dimension d.
     noise : float
@@ -83,23 +100,26 @@ def isotropic_accuracy(
     """
     k = dim if k is None or k >= dim else k
     if k == dim and noise == 0:
-        return Accuracy(_uniform_overlap_accuracy(*radii), 0.0, "exact")
-    top = max(high for _, high in radii) + 10 * noise
-    t = np.linspace(0.0, top, T_POINTS)[1:]
-    densities = [_norm_density(t, radius_nodes(*r), dim, noise, k) for r in radii]
+        return Accuracy(float(_piecewise_accuracy(*laws)), 0.0, "exact")
+    top = max(high for law in laws for _, _, high in law) + 10 * noise
+    t = np.linspace(0.0, top, T_POINTS if noise == 0 else T_POINTS_NOISY)[1:]
+    densities = [_norm_density(t, radius_nodes(law), dim, noise, k) for law in laws]
     best = np.trapezoid(np.maximum(*densities), t) / 2
     return Accuracy(float(min(best, 1.0)), QUADRATURE_ERROR, "quadrature")
 
 
-def _uniform_overlap_accuracy(a: tuple[float, float], b: tuple[float, float]) -> float:
-    """1/2 * integral of max(u0, u1) for radii uniform on the intervals a and b (points: spheres)."""
-    if a[0] == a[1] or b[0] == b[1]:  # a sphere has no volume: the other class wins everywhere else
-        return 0.5 if a == b else 1.0
-    edges = np.unique([*a, *b])
-    total = 0.0
+def _piecewise_accuracy(law0: RadiusLaw, law1: RadiusLaw) -> float:
+    """1/2 (sum over spheres of the larger mass there + integral of max(p0, p1) over the uniform parts)."""
+    spheres: dict[float, list[float]] = {}
+    for c, law in enumerate((law0, law1)):
+        for weight, low, high in law:
+            if low == high:
+                spheres.setdefault(low, [0.0, 0.0])[c] += weight
+    total = sum(max(masses) for masses in spheres.values())
+    edges = np.unique([r for law in (law0, law1) for _, low, high in law if low < high for r in (low, high)])
     for left, right in zip(edges[:-1], edges[1:], strict=True):
         mid = (left + right) / 2
-        heights = [1 / (hi - lo) if lo <= mid <= hi else 0.0 for lo, hi in (a, b)]
+        heights = [sum(w / (hi - lo) for w, lo, hi in law if lo < hi and lo <= mid <= hi) for law in (law0, law1)]
         total += (right - left) * max(heights)
     return total / 2
 
@@ -118,16 +138,18 @@ def _norm_density(t: np.ndarray, nodes: tuple[np.ndarray, np.ndarray], dim: int,
         scale, w_s = np.sqrt(stats.beta.ppf((x + 1) / 2, k / 2, (dim - k) / 2)), w / 2
     radius = (r[:, None] * scale[None, :]).ravel()  # the noiseless |P x| of each node
     weight = (w_r[:, None] * w_s[None, :]).ravel()
-    # |radius * e + noise * z_k|^2 / noise^2 is noncentral chi-square with k degrees of freedom
-    x = (t[:, None] / noise) ** 2
-    density = stats.ncx2.pdf(x, k, (radius[None, :] / noise) ** 2) * 2 * t[:, None] / noise**2
-    return density @ weight
+    centrality = (radius[None, :] / noise) ** 2
+    density = np.empty_like(t)
+    for i in range(0, len(t), T_BLOCK):  # |radius e + noise z_k|^2 / noise^2 is noncentral chi-square, k dof
+        block = t[i : i + T_BLOCK, None]
+        density[i : i + T_BLOCK] = (stats.ncx2.pdf((block / noise) ** 2, k, centrality) * 2 * block / noise**2) @ weight
+    return density
 
 
 # --- Monte Carlo over the exact densities --------------------------------------------------------------
 
 
-def monte_carlo_accuracy(log_densities, sample, n: int = 200_000, random_state: int = 0) -> Accuracy:
+def monte_carlo_accuracy(log_densities, sample, n: int = 100_000, random_state: int = 0) -> Accuracy:
     """``E[max_c P(c | x)]`` over ``x`` drawn from the balanced mixture, with its standard error.
 
     Parameters
@@ -138,7 +160,8 @@ def monte_carlo_accuracy(log_densities, sample, n: int = 200_000, random_state: 
         ``(rng, n) -> X (n, d)`` draws of the balanced mixture.
     """
     rng = np.random.default_rng(random_state)
-    logs = log_densities(sample(rng, n))
+    X = sample(rng, n)
+    logs = np.concatenate([log_densities(X[i : i + MC_BLOCK]) for i in range(0, n, MC_BLOCK)])
     posterior = np.exp(logs - special.logsumexp(logs, axis=1, keepdims=True))
     best = posterior.max(axis=1)
     return Accuracy(float(best.mean()), float(best.std(ddof=1) / np.sqrt(n)), f"monte carlo ({n} samples)")
