@@ -47,7 +47,7 @@ def test_stored_files_match_the_tables(quick_run):
     verdicts = {v["model"]: v for v in manifest["verdicts"]}
     acc = history[(history["epoch"] == 30) & (history["split"] == "test")].groupby("model")["accuracy"].mean()
     assert np.isclose(verdicts["good"]["test_accuracy"], acc["good"])
-    assert verdicts["good"]["test_accuracy"] > verdicts["bad"]["test_accuracy"]
+    assert verdicts["good"]["test_accuracy"] > verdicts["narrow_first"]["test_accuracy"]
     html = (run / "report.html").read_text()
     assert f"{verdicts['good']['test_accuracy']:.3f}" in html and "Findings" in html
     assert (run / "figures" / "training_curves.png").stat().st_size > 1000
@@ -57,7 +57,12 @@ def test_stored_files_match_the_tables(quick_run):
 def test_distances_and_projections_tables(quick_run, quick_config):
     run = quick_run.run_dir
     distances = pd.read_parquet(run / "distances.parquet")
-    assert set(distances["kind"]) == {"layer_to_next", "layer_to_input", "train_test", "epoch_to_next"}
+    kinds = {"layer_to_next", "layer_to_input", "train_test", "epoch_to_next", "noise_floor"}
+    assert set(distances["kind"]) == kinds
+    floor = distances[distances["kind"] == "noise_floor"]
+    assert set(floor["dim"]) == {0} and set(floor["split"]) == {"train"}
+    assert len(floor) == len(quick_config.models) * 2 * 4 * 6  # every training cloud, H0
+    assert (floor["bottleneck"] > 0).all()
     assert set(distances["model"]) == set(quick_config.models) and set(distances["dim"]) == {0, 1}
     assert np.isfinite(distances[["bottleneck", "wasserstein"]]).all().all()
     slack = distances["bottleneck_tolerance"] + 1e-9  # W1 >= bottleneck, up to the bottleneck's tolerance
@@ -65,7 +70,12 @@ def test_distances_and_projections_tables(quick_run, quick_config):
     projections = pd.read_parquet(run / "projections.parquet")
     per_view = projections.groupby(["model", "seed", "epoch", "layer"]).size()
     assert per_view.nunique() == 1 and per_view.iloc[0] == 400
-    assert len(per_view) == 2 * 2 * 4 * 6
+    assert len(per_view) == len(quick_config.models) * 2 * 4 * 6
+    probes = pd.read_parquet(run / "probes.parquet")
+    assert len(probes) == len(quick_config.models) * 2 * 4 * 6 and set(probes["split"]) == {"test"}
+    last = probes[probes["epoch"] == 30].groupby(["model", "layer"])["radius_r2"].mean()
+    assert last[("good", "hidden4")] > 0.7 and last[("narrow_first", "hidden1")] < 0.2  # a rank-3 projection
+    assert last[("narrow_middle", "hidden3")] > 0.7  # its 3-unit bottleneck passes the radius on
     assert set(projections["split"]) == {"train", "test"} and set(projections["label"]) == {0, 1}
 
 
@@ -75,7 +85,7 @@ def test_same_config_twice_gives_identical_summaries_with_two_training_processes
     first = (quick_run.run_dir / "summaries.parquet").read_bytes()
     assert (tmp_path / "again" / "summaries.parquet").read_bytes() == first
     pd.testing.assert_frame_equal(again.history, quick_run.history)
-    part = "activations/bad/seed1/epoch0030.npz"
+    part = "activations/narrow_first/seed1/epoch0030.npz"
     assert (tmp_path / "again" / part).read_bytes() == (quick_run.run_dir / part).read_bytes()
     part = "checkpoints/good/seed0/epoch0015.pt"
     one, other = (torch.load(root / part, weights_only=False) for root in (quick_run.run_dir, tmp_path / "again"))
@@ -155,7 +165,7 @@ def test_interrupted_training_resumes_bit_for_bit(quick_run, quick_config, tmp_p
 
     def crash_after_checkpoint(self, epoch, model, **kwargs):
         original(self, epoch, model, **kwargs)
-        if self.model_name == "bad" and self.seed == 1 and epoch == 15:
+        if self.model_name == "narrow_first" and self.seed == 1 and epoch == 15:
             raise KeyboardInterrupt  # stands for a kill right after the epoch-15 checkpoint
 
     monkeypatch.setattr(pipeline.SnapshotCallback, "on_epoch_end", crash_after_checkpoint)
@@ -164,8 +174,8 @@ def test_interrupted_training_resumes_bit_for_bit(quick_run, quick_config, tmp_p
         run_experiment(quick_config, out, build_report=False)
     except KeyboardInterrupt:
         pass
-    assert (out / "checkpoints" / "bad" / "seed1" / "epoch0015.pt").exists()
-    assert not (out / "checkpoints" / "bad" / "seed1" / "epoch0030.pt").exists()
+    assert (out / "checkpoints" / "narrow_first" / "seed1" / "epoch0015.pt").exists()
+    assert not (out / "checkpoints" / "narrow_first" / "seed1" / "epoch0030.pt").exists()
     monkeypatch.setattr(pipeline.SnapshotCallback, "on_epoch_end", original)
     resumed = run_experiment(quick_config, out, resume=True, build_report=False)
     pd.testing.assert_frame_equal(resumed.history, quick_run.history)

@@ -72,12 +72,15 @@ def run(
 
 
 @app.command()
-def report(run_dir: Annotated[Path, typer.Argument(help="A run folder.")]) -> None:
+def report(
+    run_dir: Annotated[Path, typer.Argument(help="A run folder.")],
+    n_jobs: Annotated[int, typer.Option("--n-jobs", "-j", min=1, help="Processes that draw the figures.")] = 2,
+) -> None:
     """Rebuild report.html and figures/ from a run folder's stored tables."""
     from layertopo.report import build_report
 
     try:
-        path = build_report(run_dir)
+        path = build_report(run_dir, n_jobs=n_jobs)
     except FileNotFoundError as exc:
         console.print(f"[red]Error:[/red] {exc}")
         raise typer.Exit(1) from None
@@ -145,15 +148,19 @@ def _progress() -> Progress:
 
 
 def _print_verdicts(manifest: dict) -> None:
-    table = Table(title="Verdict")
-    for column in ("model", "test accuracy", "train accuracy", "learned", "overfits"):
+    bayes = (manifest.get("data") or {}).get("bayes_accuracy")
+    title = "Verdict" + (f" (Bayes accuracy {bayes:.3f})" if bayes is not None else "")
+    table = Table(title=title)
+    for column in ("model", "test accuracy", "train accuracy", "ceiling", "learned", "overfits"):
         table.add_column(column)
     for v in manifest.get("verdicts", []):
+        ceiling = v.get("ceiling", float("nan"))
         table.add_row(
             v["model"],
             f"{v['test_accuracy']:.3f} ± {v['test_accuracy_std']:.3f}",
             f"{v['train_accuracy']:.3f}",
-            "yes" if v["learned"] else "no",
+            f"{ceiling:.3f}" if ceiling == ceiling else "-",
+            "yes" if v["learned"] else ("stuck" if v.get("stuck") else "partly"),
             "yes" if v["overfits"] else "no",
         )
     Console().print(table)

@@ -47,6 +47,7 @@ from layertopo.config import TopologyConfig
 from layertopo.topology import CloudError, summarize
 from layertopo.topology.diagrams import diagrams_for_config
 from layertopo.topology.fixed_scale import FixedScaleBetti, knn_betti_numbers
+from layertopo.topology.summaries import class_margin
 
 if TYPE_CHECKING:
     from distributed import Client, LocalCluster
@@ -71,8 +72,10 @@ def analyze_cloud(X: np.ndarray, labels: np.ndarray | None, config: TopologyConf
         result = diagrams_for_config(X, config, random_state=0, labels=labels, where=where)
         rows = summarize(result, config.significance, labels)
         fixed = _fixed_scale_betti(X, config, where)
+        margin = class_margin(X, labels)
         for row in rows:
             row["error"] = ""
+            row["class_margin"] = margin
             if fixed is not None:
                 row.update(betti_fixed_scale=fixed.betti[row["dim"]], fixed_scale=fixed.scale, fixed_scale_k=fixed.k)
         dgms = result.dgms

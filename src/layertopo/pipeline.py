@@ -21,13 +21,15 @@ import numpy as np
 import pandas as pd
 import torch
 
-from layertopo.analysis import training_verdicts
+from layertopo.analysis import run_verdicts
+from layertopo.analysis.probes import linear_probes
 from layertopo.analysis.projections import pca_view, sample_points
 from layertopo.capture import capture_activations
 from layertopo.config import ExperimentConfig, TrainingConfig, config_to_yaml, resolve_width
-from layertopo.data import Dataset, make_dataset
+from layertopo.data import Dataset, best_accuracy, make_dataset
 from layertopo.models import build_mlp, layer_names
 from layertopo.parallel import JobResult, close_pool, run_topology_jobs
+from layertopo.processes import map_in_processes
 from layertopo.store import (
     RunStore,
     atomic_write_bytes,
@@ -36,7 +38,7 @@ from layertopo.store import (
     write_npz,
     write_parquet,
 )
-from layertopo.topology.comparisons import comparison_rows
+from layertopo.topology.comparisons import comparison_rows, noise_floor_rows
 from layertopo.training import checkpoint_state, fit
 from layertopo.training.fit import FitResult
 from layertopo.training.workers import train_units
@@ -89,32 +91,30 @@ def run_experiment(
         data_seed=config.data.seed,
         finished=store.read_manifest().get("finished", []) if resume else [],
     )
-    dataset = make_dataset(
-        config.data.kind,
-        n_train=config.data.n_train,
-        n_test=config.data.n_test,
-        dim=config.data.dim,
-        noise=config.data.noise,
-        seed=config.data.seed,
-    )
+    dataset = make_dataset(config.data)
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
+    data_record = best_accuracies(config)
+    store.update_manifest(data=data_record)
     history = train_all(config, dataset, store, progress=progress)
     timings["training"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     summaries = topology_all(config, dataset, store, progress=progress)
     timings["topology"] = time.perf_counter() - t0
     t0 = time.perf_counter()
-    distances_all(config, store, summaries)
+    distances_all(config, dataset, store, summaries)
     timings["distances"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     projections_all(config, dataset, store)
     timings["projections"] = time.perf_counter() - t0
-    runs = store.read_manifest().get("runs", {})
-    verdicts = training_verdicts(history, status={k: v["status"] for k, v in runs.items()})
+    t0 = time.perf_counter()
+    probes_all(config, dataset, store)
+    timings["probes"] = time.perf_counter() - t0
+    verdicts = run_verdicts(history, store.read_manifest())
     manifest = store.update_manifest(
         verdicts=[v.as_dict() for v in verdicts],
         dataset={"kind": dataset.name, "description": dataset.description, "betti": dataset.betti},
+        data=data_record,
     )
     timings["total"] = time.perf_counter() - started
     manifest = store.update_manifest(
@@ -124,7 +124,7 @@ def run_experiment(
         from layertopo.report import build_report as write_report
 
         t0 = time.perf_counter()
-        write_report(store.root)
+        write_report(store.root, n_jobs=config.topology.n_jobs)
         timings["report"] = time.perf_counter() - t0
         timings["total"] = time.perf_counter() - started
         manifest = store.update_manifest(timings=timings)
@@ -189,14 +189,18 @@ def train_all(
 
 def train_unit(config: ExperimentConfig, dataset: Dataset, root: Path, name: str, seed: int) -> FitResult:
     """Train one (model, seed), writing its snapshots and checkpoints under ``root``; resumes from the
-    latest checkpoint there. Runs in this process or in a training worker."""
+    latest checkpoint there. Runs in this process or in a training worker. Loss and accuracy are recorded
+    on the train, test and (when drawn) validation sets after every epoch."""
     store = RunStore(root)
     model = build_model(config, name, dataset, seed)
+    splits = {"train": (dataset.X_train, dataset.y_train), "test": (dataset.X_test, dataset.y_test)}
+    if len(dataset.y_val):
+        splits["val"] = (dataset.X_val, dataset.y_val)
     return fit(
         model,
         dataset.X_train,
         dataset.y_train,
-        {"train": (dataset.X_train, dataset.y_train), "test": (dataset.X_test, dataset.y_test)},
+        splits,
         model_training(config, name),
         seed=seed,
         callbacks=[SnapshotCallback(store, config, name, seed, dataset)],
@@ -217,6 +221,24 @@ def _record_training(store: RunStore, name: str, seed: int, result: FitResult) -
     }
     store.update_manifest(runs=runs)
     store.mark_done(f"train/{name}/{seed}")
+
+
+def best_accuracies(config: ExperimentConfig) -> dict[str, Any]:
+    """The dataset's record for the manifest: its Bayes accuracy and, per model whose first hidden layer is
+    narrower than the input, the best accuracy any classifier of a projection of that rank can reach."""
+    bayes = best_accuracy(config.data)
+    record: dict[str, Any] = {
+        "kind": config.data.kind,
+        "bayes_accuracy": bayes.value if bayes else None,
+        "bayes": bayes.as_dict() if bayes else None,
+        "ceilings": {},
+    }
+    for name, spec in config.models.items():
+        k = resolve_width(spec.widths[0], config.data.dim)
+        ceiling = best_accuracy(config.data, k) if k < config.data.dim else None
+        if ceiling is not None:
+            record["ceilings"][name] = {"first_width": k, **ceiling.as_dict()}
+    return record
 
 
 def estimate_run_bytes(config: ExperimentConfig) -> int:
@@ -351,12 +373,12 @@ def _topology_unit(
     return rows, dgms, timings
 
 
-def distances_all(config: ExperimentConfig, store: RunStore, summaries: pd.DataFrame) -> pd.DataFrame:
-    """Diagram distances between layers, epochs and splits (see ``layertopo.topology.comparisons``),
-    one job per (model, seed), written to ``distances.parquet``."""
+def distances_all(config: ExperimentConfig, dataset: Dataset, store: RunStore, summaries: pd.DataFrame) -> pd.DataFrame:
+    """Diagram distances between layers, epochs and splits (see ``layertopo.topology.comparisons``) and the
+    noise floor of each training cloud, one job per (model, seed), written to ``distances.parquet``."""
     units = [(name, seed) for name in config.models for seed in config.training.seeds]
-    jobs = [_comparison_inputs(config, store, summaries, name, seed) for name, seed in units]
-    results = _map_in_processes(comparison_rows, jobs, config.topology.n_jobs)
+    jobs = [_comparison_inputs(config, dataset, store, summaries, name, seed) for name, seed in units]
+    results = map_in_processes(_distance_rows, jobs, config.topology.n_jobs)
     frames = [
         pd.DataFrame(rows).assign(model=name, seed=seed) for (name, seed), rows in zip(units, results, strict=True)
     ]
@@ -368,29 +390,23 @@ def distances_all(config: ExperimentConfig, store: RunStore, summaries: pd.DataF
     return table
 
 
-def _map_in_processes(function: Callable, jobs: list[tuple], n_jobs: int) -> list:
-    """``[function(*job) for job in jobs]`` in ``n_jobs`` spawned processes (pebble), in order."""
-    if n_jobs == 1 or len(jobs) <= 1:
-        return [function(*job) for job in jobs]
-    import multiprocessing
-
-    from pebble import ProcessPool
-
-    with ProcessPool(max_workers=n_jobs, context=multiprocessing.get_context("spawn")) as pool:
-        futures = [pool.schedule(function, args=job) for job in jobs]
-        return [future.result() for future in futures]
+def _distance_rows(
+    diagrams: dict, scales: dict, layers: list[str], train_clouds: dict, labels: np.ndarray, max_points: int | None
+) -> list[dict[str, Any]]:
+    """One (model, seed): the comparison rows and the noise floor rows (runs in a worker process)."""
+    return comparison_rows(diagrams, scales, layers) + noise_floor_rows(train_clouds, labels, max_points=max_points)
 
 
 def _comparison_inputs(
-    config: ExperimentConfig, store: RunStore, summaries: pd.DataFrame, name: str, seed: int
-) -> tuple[dict, dict, list[str]]:
+    config: ExperimentConfig, dataset: Dataset, store: RunStore, summaries: pd.DataFrame, name: str, seed: int
+) -> tuple[dict, dict, list[str], dict, np.ndarray, int | None]:
     rows = summaries[(summaries["model"] == name) & (summaries["seed"] == seed) & (summaries["label"] == "all")]
     scales = {
         (int(r.epoch), str(r.layer), str(r.split)): float(r.rms_radius)
         for r in rows[rows["dim"] == 0].itertuples()
         if np.isfinite(r.rms_radius)
     }
-    diagrams = {}
+    diagrams, train_clouds = {}, {}
     for epoch in config.capture.epochs:
         path = store.diagrams_path(name, seed, epoch)
         if not path.exists():
@@ -399,8 +415,12 @@ def _comparison_inputs(
             layer, split, label, dim = key.split("__")
             if label == "all":
                 diagrams[(epoch, layer, split, int(dim[1:]))] = dgm
+        if "train" in config.capture.splits and store.activations_path(name, seed, epoch).exists():
+            activations = read_npz(store.activations_path(name, seed, epoch))
+            suffix = "__train"
+            train_clouds |= {(epoch, k[: -len(suffix)]): v for k, v in activations.items() if k.endswith(suffix)}
     layers = sorted({k[1] for k in diagrams}, key=layer_index)
-    return diagrams, scales, layers
+    return diagrams, scales, layers, train_clouds, dataset.y_train, config.topology.max_points
 
 
 def projections_all(
@@ -449,6 +469,31 @@ def projections_all(
                     )
     table = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
     write_parquet(store.path("projections.parquet"), table)
+    return table
+
+
+def probes_all(config: ExperimentConfig, dataset: Dataset, store: RunStore) -> pd.DataFrame:
+    """Linear read-outs of the class and of the input radius from every layer's test activations
+    (``layertopo.analysis.probes``), per model, seed and epoch, written to ``probes.parquet``."""
+    frames = []
+    for name in config.models:
+        for seed in config.training.seeds:
+            for epoch in config.capture.epochs:
+                path = store.activations_path(name, seed, epoch)
+                if not path.exists():
+                    continue
+                activations = read_npz(path)
+                test = {k[: -len("__test")]: v for k, v in activations.items() if k.endswith("__test")}
+                if "input" not in test:
+                    continue
+                rows = linear_probes(test, np.linalg.norm(test["input"], axis=1), dataset.y_test)
+                frame = pd.DataFrame(rows).assign(model=name, seed=seed, epoch=epoch, split="test")
+                frame["width"] = [test[layer].shape[1] for layer in frame["layer"]]
+                frame["layer_index"] = frame["layer"].map(layer_index)
+                frames.append(frame)
+    columns = ["model", "seed", "epoch", "layer", "layer_index", "split", "width", "class_accuracy", "radius_r2"]
+    table = pd.concat(frames, ignore_index=True)[columns] if frames else pd.DataFrame(columns=columns)
+    write_parquet(store.path("probes.parquet"), table)
     return table
 
 

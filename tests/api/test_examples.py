@@ -23,10 +23,11 @@ def load_example(name: str) -> ModuleType:
 def test_canonical_experiment_writes_a_run_with_tables(tmp_path):
     example = load_example("canonical_experiment")
     numbers = example.main(tmp_path / "run", overrides=example.SMOKE, report=False)
-    assert set(numbers["test_accuracy"]) == {"good", "bad"}
+    models = {"good", "narrow_first", "narrow_middle"}
+    assert set(numbers["test_accuracy"]) == models
     accuracy = numbers["test_accuracy"]
-    assert accuracy["good"] > 0.8 and accuracy["bad"] < accuracy["good"] - 0.1  # the narrow first layer fails
-    assert set(numbers["class_purity"]) == {"good", "bad"}
+    assert accuracy["good"] > 0.8 and accuracy["narrow_first"] < accuracy["good"] - 0.1  # a narrow first layer fails
+    assert set(numbers["purity_above_chance"]) == models
     summaries = pd.read_parquet(numbers["run_dir"] / "summaries.parquet")
     assert sorted(summaries["epoch"].unique()) == [0, 25]
     assert set(summaries["split"]) == {"test"}

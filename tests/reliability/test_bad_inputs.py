@@ -43,7 +43,7 @@ def test_malformed_override_says_the_form():
 
 
 def test_linked_circles_in_two_dimensions_is_rejected():
-    with pytest.raises(ValueError, match="dim >= 3"):
+    with pytest.raises(ValueError, match="greater than or equal to 3"):
         make_dataset("linked_circles", n_train=10, n_test=10, dim=2, noise=0, seed=0)
 
 

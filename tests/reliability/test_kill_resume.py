@@ -1,4 +1,10 @@
-"""Kill a quick.yaml run with SIGKILL at chosen points; resuming must lose nothing (issue 5)."""
+"""Kill a run with SIGKILL halfway through every kind of write; resuming must lose nothing (issue 5).
+
+The run is ``tiny.yaml`` (two models, two seeds, three snapshots): the smallest config that still writes
+checkpoints and activations in training worker processes, diagrams, every table, the figures and the report
+more than once. One folder is killed at each point in turn and resumed each time, so every resume starts
+from what the previous kills left; the finished folder must hold the same tables as an uninterrupted run.
+"""
 
 import os
 import signal
@@ -13,56 +19,54 @@ import pytest
 from layertopo.store import TEMP_PREFIX, read_npz
 
 ROOT = Path(__file__).resolve().parents[2]
-TABLES = ["history.parquet", "summaries.parquet", "distances.parquet", "projections.parquet"]
+TINY = Path(__file__).with_name("tiny.yaml")
+TABLES = ["history.parquet", "summaries.parquet", "distances.parquet", "projections.parquet", "probes.parquet"]
 
-# (path part, n-th matching write): the run kills itself halfway through that write.
-KILL_POINTS = {
-    "training (a checkpoint write)": "checkpoints/bad:2",
-    "capture (an activations write), in a training worker": "activations/good/seed1:3",
-    "a diagram write": "diagrams/:5",
-    "the distances table": "distances.parquet:1",
-    "the report write": "report.html:1",
-}
-#: Kill points reached in a training worker process (training.n_jobs=2): the worker dies, the run
-#: reports it (exit code 1, naming the unit and --resume) and a resume finishes it.
-IN_WORKER = {"activations/good/seed1:3"}
+#: (path part, n-th matching write), in the order a run reaches them: the run kills itself halfway through
+#: that write. Training runs in worker processes (``training.n_jobs: 2``): a worker killed there makes the run
+#: report it (exit code 1, naming the unit and --resume).
+KILL_POINTS = [
+    ("checkpoints/narrow_first:2", "a checkpoint write, in a training worker"),
+    ("activations/good/seed1:3", "an activations write, in a training worker"),
+    ("diagrams/:5", "a diagram write"),
+    ("distances.parquet:1", "the distances table"),
+    ("report.html:1", "the report write"),
+]
+IN_WORKER = {"checkpoints/narrow_first:2", "activations/good/seed1:3"}
+UNIT_NAMED = {"checkpoints/narrow_first:2": "narrow_first/", "activations/good/seed1:3": "good/1"}
 
 
-def _run(out: Path, kill_at: str | None = None, *overrides: str) -> subprocess.CompletedProcess:
+def _run(out: Path, kill_at: str | None = None) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if k != "LAYERTOPO_KILL_AT"}
     if kill_at:
         env["LAYERTOPO_KILL_AT"] = kill_at
-    command = [
-        sys.executable,
-        "-m",
-        "layertopo.cli",
-        "run",
-        "--config",
-        str(ROOT / "configs" / "quick.yaml"),
-        "--resume",
-        str(out),
-        *[arg for item in overrides for arg in ("--set", item)],
-    ]
+    command = [sys.executable, "-m", "layertopo.cli", "run", "--config", str(TINY), "--resume", str(out)]
     return subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
 
 
-@pytest.mark.parametrize("where", list(KILL_POINTS), ids=list(KILL_POINTS.values()))
-def test_sigkill_then_resume_gives_identical_tables(where, quick_run, tmp_path):
+@pytest.fixture(scope="module")
+def tiny_reference(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("tiny") / "run"
+    finished = _run(out)
+    assert finished.returncode == 0, finished.stderr[-3000:]
+    return out
+
+
+def test_sigkill_at_every_write_kind_then_resume_gives_identical_tables(tiny_reference, tmp_path):
     out = tmp_path / "run"
-    point = KILL_POINTS[where]
-    overrides = ("training.n_jobs=2",) if point in IN_WORKER else ()
-    killed = _run(out, point, *overrides)
-    if point in IN_WORKER:
-        assert killed.returncode == 1, killed.stderr[-2000:]
-        assert "training worker process died" in killed.stderr and "--resume" in killed.stderr
-        assert "good/1" in killed.stderr  # the unit whose worker was killed is named
-    else:
-        assert killed.returncode == -signal.SIGKILL, killed.stderr[-2000:]
-    assert list(out.rglob(f"{TEMP_PREFIX}*")), "the kill should have left a partial temp file"
-    resumed = _run(out, None, *overrides)
+    for point, what in KILL_POINTS:
+        killed = _run(out, point)
+        if point in IN_WORKER:
+            assert killed.returncode == 1, (what, killed.stderr[-2000:])
+            assert "training worker process died" in killed.stderr and "--resume" in killed.stderr
+            assert UNIT_NAMED[point] in killed.stderr, (what, killed.stderr[-2000:])  # the unit that died
+        else:
+            assert killed.returncode == -signal.SIGKILL, (what, killed.stderr[-2000:])
+        assert list(out.rglob(f"{TEMP_PREFIX}*")), f"killing {what} should have left a partial temp file"
+    resumed = _run(out)
     assert resumed.returncode == 0, resumed.stderr[-3000:]
     for table in TABLES:
-        assert (out / table).read_bytes() == (quick_run.run_dir / table).read_bytes(), table
+        assert (out / table).read_bytes() == (tiny_reference / table).read_bytes(), table
     assert not list(out.rglob(f"{TEMP_PREFIX}*")), "temp files left behind"
     for path in out.rglob("*.npz"):
         read_npz(path)

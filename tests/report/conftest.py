@@ -26,9 +26,9 @@ def quick_report(quick_run) -> BuiltReport:
 def damaged_report(quick_run, tmp_path_factory) -> BuiltReport:
     """A copy of the quick run with damaged tables, and its report.
 
-    Damage: every summary row of model 'bad' rejected (error text, NaN numbers); good's hidden2 rows at
-    epoch 15 dropped; every train_test distance dropped; projections.parquet deleted; bad's diagrams
-    deleted; bad's history dropped.
+    Damage: every summary row of model 'narrow_first' rejected (error text, NaN numbers); good's hidden2 rows at
+    epoch 15 dropped; every train_test distance dropped; projections.parquet deleted; narrow_first's diagrams
+    deleted; narrow_first's history dropped.
     """
     from layertopo.report import build_report
 
@@ -37,7 +37,7 @@ def damaged_report(quick_run, tmp_path_factory) -> BuiltReport:
         quick_run.run_dir, run, ignore=shutil.ignore_patterns("activations", "checkpoints", "report.html", "figures")
     )
     summaries = pd.read_parquet(run / "summaries.parquet")
-    bad = summaries["model"] == "bad"
+    bad = summaries["model"] == "narrow_first"
     summaries[NUMBER_COLUMNS] = summaries[NUMBER_COLUMNS].astype(float)
     summaries.loc[bad, NUMBER_COLUMNS] = np.nan
     summaries.loc[bad, "error"] = "cloud rejected: all points identical (test damage)"
@@ -46,9 +46,9 @@ def damaged_report(quick_run, tmp_path_factory) -> BuiltReport:
     distances = pd.read_parquet(run / "distances.parquet")
     distances[distances["kind"] != "train_test"].to_parquet(run / "distances.parquet")
     (run / "projections.parquet").unlink()
-    shutil.rmtree(run / "diagrams" / "bad")
+    shutil.rmtree(run / "diagrams" / "narrow_first")
     history = pd.read_parquet(run / "history.parquet")
-    history[history["model"] != "bad"].to_parquet(run / "history.parquet")
+    history[history["model"] != "narrow_first"].to_parquet(run / "history.parquet")
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         path = build_report(run)

@@ -92,7 +92,7 @@ def test_every_plot_has_drawn_data(report_page):
     for plot in plots:
         assert plot["shown"] > 0 and plot["points"] > 0 and plot["marks"] > 0, plot
     heatmaps = next(p for p in plots if p["id"] == "topology_heatmaps")
-    assert heatmaps["shown"] == 10 and heatmaps["points"] == 10 * 6 * 4  # 5 quantities x 2 models, 6x4 cells
+    assert heatmaps["shown"] == 15 and heatmaps["points"] == 15 * 6 * 4  # 5 quantities x 3 models, 6x4 cells
     drill = next(p for p in plots if p["id"] == "drill-plot")
     assert drill["marks"] >= 400  # the projected points at least
 
@@ -109,9 +109,9 @@ def test_epoch_slider_moves_the_projection(report_page):
     assert [name for name, _, _ in after] == [name for name, _, _ in before]
     assert all(x0 != x1 for (_, x0, _), (_, x1, _) in zip(before, after, strict=True))
     assert "epoch 0" in page.text_content("#drill-info")
-    page.select_option("#drill-model", "bad")
+    page.select_option("#drill-model", "narrow_first")
     page.select_option("#drill-layer", "hidden1")
-    assert "bad, seed 0, epoch 0, hidden1" in page.text_content("#drill-info")
+    assert "narrow_first, seed 0, epoch 0, hidden1" in page.text_content("#drill-info")
     assert page.evaluate(PROJECTION) != after
     assert report_page.errors == []
 
@@ -125,7 +125,7 @@ def test_dropdown_switches_the_heatmap_view(report_page):
       const buttons = gd.layout.updatemenus[0].buttons, button = buttons[buttons.length - 1];
       return Plotly.update(gd, button.args[0], button.args[1]); }""")
     after = page.evaluate(visible)
-    assert len(after) == len(before) == 10 and after != before
+    assert len(after) == len(before) == 15 and after != before
 
 
 def test_screenshot_artifact(report_page):
@@ -142,7 +142,7 @@ def test_damaged_report_shows_gaps_without_errors(browser, damaged_report):
         notes = page.page.eval_on_selector_all(
             "[data-figure=train_test] .annotation-text", "els => els.map(e => e.textContent)"
         )
-        assert notes.count("no data") == 2
+        assert notes.count("no data") == 3  # one per model
         drill = page.page.eval_on_selector_all("#drill-plot .annotation-text", "els => els.map(e => e.textContent)")
         assert "no data" in drill  # no projections in this run folder
         ARTIFACTS.mkdir(exist_ok=True)

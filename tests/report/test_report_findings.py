@@ -10,12 +10,14 @@ import pytest
 
 from layertopo.analysis.findings import Finding, fmt, fmt_spread, topology_findings
 
+MODELS = ["good", "narrow_first", "narrow_middle"]
+LAST, FIRST, LAYER = 30, 0, "hidden4"
+
 
 @pytest.fixture(scope="module")
 def tables(quick_run):
-    summaries = pd.read_parquet(quick_run.run_dir / "summaries.parquet")
-    distances = pd.read_parquet(quick_run.run_dir / "distances.parquet")
-    return summaries, distances
+    run = quick_run.run_dir
+    return tuple(pd.read_parquet(run / f"{name}.parquet") for name in ("summaries", "distances", "history", "probes"))
 
 
 def _ms(values: pd.Series) -> tuple[float, float]:
@@ -29,87 +31,146 @@ def _pair(name: str, values: pd.Series) -> dict[str, float]:
     return {name: mean, f"{name}_sd": sd}
 
 
-def _expected(f: Finding, s: pd.DataFrame, d: pd.DataFrame) -> dict[str, float]:
-    """The numbers of ``f``, recomputed from the test split (mean ± sd over seeds) independently of findings.py."""
-    t = s[(s["split"] == "test") & (s["error"] == "")]
-    w = f.where
-    h0 = t[(t["model"] == f.model) & (t["dim"] == 0) & (t["label"] == "all")]
+def _h0(s: pd.DataFrame, model: str, split: str, layer: str, epoch: int) -> pd.DataFrame:
+    ok = s[(s["error"] == "") & (s["dim"] == 0) & (s["model"] == model) & (s["split"] == split)]
+    return ok[(ok["layer"] == layer) & (ok["epoch"] == epoch)]
+
+
+def _first_epoch_for_good(values: pd.Series, threshold: float) -> float:
+    """Brute force: the smallest epoch e such that every value from e on is >= threshold."""
+    epochs = sorted(values.index)
+    for e in epochs:
+        if all(values[x] >= threshold for x in epochs if x >= e):
+            return float(e)
+    return np.nan
+
+
+def _expected(f: Finding, s: pd.DataFrame, d: pd.DataFrame, h: pd.DataFrame, p: pd.DataFrame) -> dict[str, float]:
+    """The numbers of ``f``, recomputed from the tables (mean ± sd over seeds) independently of findings.py."""
+    w, m = f.where, f.model
     if f.kind == "comparison":
         out = {}
-        for model in ("good", "bad"):
-            r = t.query(f"model == '{model}' and dim == 0 and label == 'all' and layer == 'hidden4' and epoch == 30")
-            r = r.set_index("seed")
+        for model in MODELS:
+            r = _h0(s, model, "test", LAYER, LAST).query("label == 'all'")
             out |= _pair(f"above_{model}", r["purity_above_chance"]) | _pair(f"purity_{model}", r["class_purity"])
             out |= _pair(f"chance_{model}", r["purity_chance"])
         return out
     if f.kind == "last_hidden":
-        at = t[(t["model"] == f.model) & (t["dim"] == 0) & (t["layer"] == "hidden4")]
-        end, start = at[at["epoch"] == 30], at[at["epoch"] == 0]
+        end, start = _h0(s, m, "test", LAYER, LAST), _h0(s, m, "test", LAYER, FIRST)
         per_class = end[end["label"] != "all"].groupby("seed")["betti_significant"].mean()
-        return (
-            _pair("b0_all", end[end["label"] == "all"]["betti_significant"])
-            | _pair("b0_class", per_class)
-            | _pair("end", end[end["label"] == "all"]["purity_above_chance"])
-            | _pair("start", start[start["label"] == "all"]["purity_above_chance"])
-        )
+        out = _pair("b0_all", end[end["label"] == "all"]["betti_significant"]) | _pair("b0_class", per_class)
+        out |= _pair("end", end[end["label"] == "all"]["purity_above_chance"])
+        out |= _pair("start", start[start["label"] == "all"]["purity_above_chance"])
+        for split in ("train", "all"):
+            other = _h0(s, m, split, LAYER, LAST).query("label == 'all'")
+            out |= _pair(f"end_{split}", other["purity_above_chance"])
+        return out
     if f.kind in ("separation", "no_separation"):
-        at = h0[h0["epoch"] == 30]
-        above = at.groupby("layer")["purity_above_chance"]
+        at = s[(s["error"] == "") & (s["model"] == m) & (s["dim"] == 0) & (s["split"] == "test")]
+        at = at[(at["label"] == "all") & (at["epoch"] == LAST)]
+        means = at.groupby("layer")["purity_above_chance"].mean()
         if f.kind == "separation":
-            order = h0.groupby("layer")["layer_index"].min().sort_values().index
-            deeper = above.mean()[order[list(order).index(w["layer"]) :]]
-            assert (deeper >= 0.9).all()
+            order = at.groupby("layer")["layer_index"].min().sort_values().index
+            assert (means[order[list(order).index(w["layer"]) :]] >= 0.9).all()
             return _pair("above", at[at["layer"] == w["layer"]]["purity_above_chance"])
-        assert above.mean().idxmax() == w["layer"] and above.mean().iloc[-1] < 0.9
+        assert means.idxmax() == w["layer"] and means.max() < 0.9
         return _pair("best", at[at["layer"] == w["layer"]]["purity_above_chance"])
+    if f.kind == "onset":
+        out = {}
+        for split in ("test", "train", "all"):
+            rows = s[(s["error"] == "") & (s["model"] == m) & (s["dim"] == 0) & (s["label"] == "all")]
+            rows = rows[(rows["split"] == split) & (rows["layer"] == LAYER)]
+            onsets = [
+                _first_epoch_for_good(seed_rows.set_index("epoch")["purity_above_chance"], 0.9)
+                for _, seed_rows in rows.groupby("seed")
+            ]
+            found = pd.Series(onsets).dropna()
+            out[f"seeds_{split}"], out[f"of_{split}"] = float(len(found)), float(len(onsets))
+            if len(found):
+                out |= _pair(f"onset_{split}", found)
+        return out
     if f.kind == "dimension":
         def dims(layer, epoch):
-            return h0[(h0["layer"] == layer) & (h0["epoch"] == epoch)]["pca_dims_95"]
+            return _h0(s, m, "test", layer, epoch).query("label == 'all'")["pca_dims_95"]
 
-        start = _pair("start", dims("hidden4", 0))
-        return _pair("input", dims("input", 30)) | _pair("end", dims("hidden4", 30)) | start
+        start = _pair("start", dims(LAYER, FIRST))
+        return _pair("input", dims("input", LAST)) | _pair("end", dims(LAYER, LAST)) | start
     if f.kind in ("loops", "no_loops"):
-        h1 = t[(t["model"] == f.model) & (t["dim"] == 1) & (t["label"] == "all")]
+        h1 = s[(s["error"] == "") & (s["model"] == m) & (s["dim"] == 1) & (s["label"] == "all")]
+        h1 = h1[h1["split"] == "test"]
         out = {"clouds": float(len(h1)), "with_loops": float((h1["betti_significant"] > 0).sum())}
         if f.kind == "loops":
-            cell = h1[(h1["layer"] == w["layer"]) & (h1["epoch"] == w["epoch"])]["betti_significant"]
-            out |= _pair("most", cell)
+            out |= _pair("most", h1[(h1["layer"] == w["layer"]) & (h1["epoch"] == w["epoch"])]["betti_significant"])
         else:
             assert out["with_loops"] == 0
         return out
-    m = d[d["model"] == f.model]
-    if f.kind == "largest_step":
-        r = m.query("kind == 'layer_to_next' and split == 'test' and epoch == 30")
-        means = r.groupby(["dim", "layer", "other_layer"])["bottleneck"].mean()
+    if f.kind == "probe":
+        at = p[(p["model"] == m) & (p["epoch"] == LAST)]
         out = {}
-        for dim in (0, 1):
-            (layer, other), _ = means[dim].idxmax(), means[dim].max()
-            assert w[f"h{dim}_pair"] == f"{layer} → {other}"
-            cell = r[(r["dim"] == dim) & (r["layer"] == layer) & (r["other_layer"] == other)]["bottleneck"]
-            out |= _pair(f"h{dim}", cell)
+        for layer in at.sort_values("layer_index")["layer"].unique():
+            out |= _pair(f"r2_{layer}", at[at["layer"] == layer]["radius_r2"])
+        if "narrow_layer" in w:
+            start = p[(p["model"] == m) & (p["epoch"] == FIRST) & (p["layer"] == w["narrow_layer"])]
+            out |= _pair("narrow_start", start["radius_r2"])
+        return out
+    mine = d[(d["model"] == m) & (d["dim"] == 0)]
+    if f.kind == "largest_step":
+        r = mine.query("kind == 'layer_to_next' and split == 'test' and epoch == @LAST")
+        means = r.groupby(["layer", "other_layer"])["bottleneck"].mean()
+        layer, other = means.idxmax()
+        assert w["h0_pair"] == f"{layer} → {other}"
+        out = _pair("h0", r[(r["layer"] == layer) & (r["other_layer"] == other)]["bottleneck"])
+        if "h1" in f.numbers:
+            r1 = d[(d["model"] == m) & (d["dim"] == 1)].query("kind == 'layer_to_next' and split == 'test'")
+            r1 = r1[r1["epoch"] == LAST]
+            layer, other = r1.groupby(["layer", "other_layer"])["bottleneck"].mean().idxmax()
+            out |= _pair("h1", r1[(r1["layer"] == layer) & (r1["other_layer"] == other)]["bottleneck"])
         return out
     if f.kind == "input_drift":
-        r = m.query("kind == 'layer_to_input' and split == 'test' and dim == 0 and layer == 'hidden4'")
-        return _pair("start", r[r["epoch"] == 0]["bottleneck"]) | _pair("end", r[r["epoch"] == 30]["bottleneck"])
-    if f.kind == "train_test":
-        r = m.query("kind == 'train_test' and epoch == 30")
-        means = r.groupby(["dim", "layer"])["bottleneck"].mean()
+        r = mine.query("kind == 'layer_to_input' and split == 'test' and layer == @LAYER")
+        return _pair("start", r[r["epoch"] == FIRST]["bottleneck"]) | _pair("end", r[r["epoch"] == LAST]["bottleneck"])
+    if f.kind == "margin":
+        rows = s[(s["error"] == "") & (s["model"] == m) & (s["dim"] == 0) & (s["label"] == "all")]
+        rows = rows[(rows["layer"] == LAYER) & (rows["epoch"] == LAST)]
         out = {}
-        for dim in (0, 1):
-            assert w[f"h{dim}_layer"] == means[dim].idxmax()
-            out |= _pair(f"h{dim}", r[(r["dim"] == dim) & (r["layer"] == w[f"h{dim}_layer"])]["bottleneck"])
+        for split in ("train", "test"):
+            here = rows[rows["split"] == split]
+            out |= _pair(split, (here["class_margin"] / here["rms_radius"]).set_axis(here["seed"]))
+        here = mine[(mine["layer"] == LAYER) & (mine["epoch"] == LAST)]
+        out |= _pair("distance", here[here["kind"] == "train_test"]["bottleneck"])
+        out |= _pair("floor", here[here["kind"] == "noise_floor"]["bottleneck"])
+        assert ("beyond the noise floor" in f.text) == (out["distance"] > out["floor"])
+        return out
+    if f.kind == "settling":
+        out, settled, reached = {}, [], []
+        floors = []
+        for seed in sorted(mine["seed"].unique()):
+            steps = mine.query("kind == 'epoch_to_next' and split == 'test' and layer == @LAYER and seed == @seed")
+            floor = mine.query("kind == 'noise_floor' and layer == @LAYER and seed == @seed")["bottleneck"].median()
+            floors.append(floor)
+            below = steps.set_index("epoch")["bottleneck"] < floor
+            settled.append(_first_epoch_for_good(below.astype(float), 1.0))
+            acc = h[(h["model"] == m) & (h["seed"] == seed) & (h["split"] == "test")].set_index("epoch")["accuracy"]
+            target = acc.iloc[0] + 0.9 * (acc.iloc[-1] - acc.iloc[0])
+            reached.append(float(acc[acc >= target].index.min()))
+        out = _pair("floor", pd.Series(floors)) | _pair("accuracy", pd.Series(reached))
+        found = pd.Series(settled).dropna()
+        out |= {"settled_seeds": float(len(found)), "seeds": float(len(settled))}
+        if len(found):
+            out |= _pair("settled", found)
         return out
     raise AssertionError(f"unknown finding kind {f.kind}")
 
 
 def test_every_finding_number_recomputes_from_the_tables(tables):
-    summaries, distances = tables
-    findings = topology_findings(summaries, distances=distances, models=["good", "bad"])
+    summaries, distances, history, probes = tables
+    findings = topology_findings(summaries, distances=distances, models=MODELS, history=history, probes=probes)
     kinds = [f.kind for f in findings]
-    assert kinds[0] == "comparison" and kinds.count("last_hidden") == 2 and kinds.count("train_test") == 2
-    assert len(findings) == 1 + 2 * 7
+    assert kinds[0] == "comparison" and kinds.count("last_hidden") == 3 and kinds.count("onset") == 3
+    assert {"probe", "margin", "settling", "largest_step", "input_drift", "dimension"} <= set(kinds)
+    assert "train_test" not in kinds  # replaced by the margin finding, read against the noise floor
     for finding in findings:
-        expected = _expected(finding, summaries, distances)
+        expected = _expected(finding, summaries, distances, history, probes)
         assert set(expected) == set(finding.numbers), finding.kind
         for key, value in expected.items():
             assert np.isclose(finding.numbers[key], value, equal_nan=True), (finding.kind, key)
@@ -118,24 +179,26 @@ def test_every_finding_number_recomputes_from_the_tables(tables):
                 assert fmt_spread(mean, finding.numbers[key]) in finding.text, (finding.text, key)
             elif f"{key}_sd" not in finding.numbers:
                 assert fmt(finding.numbers[key]) in finding.text, (finding.text, key)
-        assert finding.source.startswith(("summaries:", "distances:"))
+        assert finding.source.startswith(("summaries:", "distances:", "probes:"))
 
 
 def test_findings_without_distances_skip_distance_kinds(tables):
-    summaries, _ = tables
+    summaries = tables[0]
     kinds = {f.kind for f in topology_findings(summaries)}
-    assert kinds.isdisjoint({"largest_step", "input_drift", "train_test"})
-    assert {"comparison", "last_hidden", "dimension"} <= kinds and kinds & {"loops", "no_loops"}
+    assert kinds.isdisjoint({"largest_step", "input_drift", "margin", "settling", "probe"})
+    assert {"comparison", "last_hidden", "dimension", "onset"} <= kinds and kinds & {"loops", "no_loops"}
 
 
 def test_the_quick_run_claims_no_loop_and_no_separation_at_chance(tables):
     """Issue 14: no sentence about loops where none is significant, no separation claim at or below chance."""
-    summaries, distances = tables
+    summaries, distances, history, probes = tables
     test = summaries[(summaries["split"] == "test") & (summaries["error"] == "")]
-    for finding in topology_findings(summaries, distances=distances, models=["good", "bad"]):
+    findings = topology_findings(summaries, distances=distances, models=MODELS, history=history, probes=probes)
+    for finding in findings:
         h1 = test[(test["model"] == finding.model) & (test["dim"] == 1) & (test["label"] == "all")]
         if (h1["betti_significant"] == 0).all():
             assert finding.kind != "loops" and ("loop" not in finding.text or finding.kind == "no_loops")
+            assert "H1" not in finding.text or finding.kind == "no_loops"  # no H1 distances quoted either
         if finding.kind == "separation":
             assert finding.numbers["above"] >= 0.9
         if finding.kind == "no_separation" and finding.numbers["best"] <= 0:

@@ -13,13 +13,13 @@ from layertopo.plots.tables import summary_grid
 from layertopo.report.run_data import load_run
 
 
-def _no_data_in_column(fig: dict, column: int) -> int:
-    """How many "no data" notes sit in the subplots of ``column`` (0: left, 1: right) of a two-model figure."""
+def _no_data_in_column(fig: dict, column: int, n_columns: int = 3) -> int:
+    """How many "no data" notes sit in the subplots of ``column`` (0 = left) of a figure with one column per model."""
     count = 0
     for note in fig["layout"]["annotations"]:
         if note["text"] == "no data":
             axis = fig["layout"]["xaxis" + note["xref"].split()[0][1:]]
-            count += int((axis["domain"][0] >= 0.5) == (column == 1))
+            count += int(np.floor(axis["domain"][0] * n_columns + 1e-6)) == column
     return count
 
 
@@ -27,18 +27,19 @@ def test_damaged_run_still_builds_without_failed_figures(damaged_report):
     assert not [w for w in damaged_report.warnings if "could not be built" in w]
     assert "Incomplete run folder" in damaged_report.html
     assert "projections.parquet is missing" in damaged_report.html
-    for name in ("topology_bad", "train_test", "projections", "diagrams", "training_curves"):
+    for name in ("topology_narrow_first", "train_test", "projections", "diagrams", "training_curves"):
         assert (damaged_report.run_dir / "figures" / f"{name}.png").stat().st_size > 5_000
 
 
 def test_rejected_model_is_a_gap_in_the_heatmaps(damaged_report):
     fig = damaged_report.figure("topology_heatmaps")
     shown = [t for t in fig["data"] if t.get("visible") is True]
-    bad = [t for t in shown if t["name"] == "bad"]
+    bad = [t for t in shown if t["name"] == "narrow_first"]
     good = [t for t in shown if t["name"] == "good"]
     assert len(bad) == 5 and all(np.isnan(decode(t["z"])).all() for t in bad)
     assert all(all(v == "no data" for row in t["text"] for v in row) for t in bad)
-    assert _no_data_in_column(fig, 1) == 5 and _no_data_in_column(fig, 0) == 0  # one per quantity of 'bad'
+    assert _no_data_in_column(fig, 1) == 5  # one per quantity of narrow_first (the second column)
+    assert _no_data_in_column(fig, 0) == 0 and _no_data_in_column(fig, 2) == 0
     b0 = good[0]
     row, col = b0["y"].index("hidden2"), b0["x"].index("15")
     z = decode(b0["z"])
@@ -49,24 +50,25 @@ def test_rejected_model_is_a_gap_in_the_heatmaps(damaged_report):
 def test_missing_distances_and_projections_are_gaps(damaged_report):
     fig = damaged_report.figure("train_test")
     assert all(np.isnan(decode(t["z"])).all() for t in fig["data"])
-    assert sum(a["text"] == "no data" for a in fig["layout"]["annotations"]) == 2  # both models, shown view
+    assert sum(a["text"] == "no data" for a in fig["layout"]["annotations"]) == 3  # every model, shown view
     data = damaged_report.drilldown()
-    assert data["proj"] == {} and not any(key.startswith("bad|") for key in data["dgm"])
-    assert all(data["info"][k]["error"] for k in data["info"] if k.startswith("bad|"))
+    assert data["proj"] == {} and not any(key.startswith("narrow_first|") for key in data["dgm"])
+    assert all(data["info"][k]["error"] for k in data["info"] if k.startswith("narrow_first|"))
     training = damaged_report.figure("training")
-    assert sum(a["text"] == "no data" for a in training["layout"]["annotations"]) == 2  # bad: accuracy and loss
+    no_data = sum(a["text"] == "no data" for a in training["layout"]["annotations"])
+    assert no_data == 2  # narrow_first: accuracy and loss
 
 
 def test_static_twins_mark_the_gaps(damaged_report):
     run = load_run(damaged_report.run_dir)
-    fig = static.topology_heatmaps(run.summaries, "bad", layers=run.layers["bad"], epochs=run.epochs)
+    fig = static.topology_heatmaps(run.summaries, "narrow_first", layers=run.layers["narrow_first"], epochs=run.epochs)
     texts = [t.get_text() for ax in fig.axes for t in ax.texts]
     assert texts.count("no data") == 5
     fig = static.topology_heatmaps(run.summaries, "good", layers=run.layers["good"], epochs=run.epochs)
     texts = [t.get_text() for ax in fig.axes for t in ax.texts]
     assert texts.count("no data") == 5  # the dropped hidden2 / epoch 15 cell, in each of the five panels
     fig = static.projection_grid(run.projections, run.models, layer="hidden4", seed=0, epochs=run.epochs)
-    assert [t.get_text() for ax in fig.axes for t in ax.texts].count("no data") == 2 * 4
+    assert [t.get_text() for ax in fig.axes for t in ax.texts].count("no data") == 3 * 4  # models x epochs
 
 
 def test_summary_grid_fills_missing_cells_with_nan():

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 from report_helpers import decode
 
-from layertopo.analysis import training_verdicts
+from layertopo.analysis import run_verdicts
 from layertopo.report.build import SECTIONS
 
 # Plotly's bundled JavaScript carries URL string literals (map tile servers, licence and logo links, the
@@ -50,7 +50,9 @@ def test_every_section_has_its_heading(quick_report):
 
 def test_verdicts_and_per_seed_numbers_match_history(quick_report):
     history = pd.read_parquet(quick_report.run_dir / "history.parquet")
-    verdicts = {v.model: v for v in training_verdicts(history)}
+    manifest = json.loads((quick_report.run_dir / "manifest.json").read_text())
+    verdicts = {v.model: v for v in run_verdicts(history, manifest)}
+    assert set(verdicts) == {"good", "narrow_first", "narrow_middle"}
     last = history[history["epoch"] == history["epoch"].max()]
     text = quick_report.text
     for model, verdict in verdicts.items():
@@ -66,15 +68,15 @@ def test_heatmap_cells_are_the_mean_over_seeds(quick_report):
     summaries = pd.read_parquet(quick_report.run_dir / "summaries.parquet")
     fig = quick_report.figure("topology_heatmaps")
     shown = [t for t in fig["data"] if t.get("visible") is True]
-    assert len(shown) == 5 * 2  # five quantities x two models in the default view (test split, label all)
+    assert len(shown) == 5 * 3  # five quantities x three models in the default view (test split, label all)
     good_b0 = shown[0]
     assert good_b0["name"] == "good" and good_b0["y"][0] == "input"
     rows = summaries.query("model == 'good' and split == 'test' and label == 'all' and dim == 0")
     expected = rows.pivot_table(index="layer", columns="epoch", values="betti_significant", aggfunc="mean")
     expected = expected.reindex(index=good_b0["y"], columns=[int(e) for e in good_b0["x"]])
     np.testing.assert_allclose(decode(good_b0["z"]), expected.to_numpy(dtype=float))
-    purity = [t for t in shown if t["coloraxis"] == "coloraxis5" and t["name"] == "bad"][0]
-    rows = summaries.query("model == 'bad' and split == 'test' and label == 'all' and dim == 0")
+    purity = [t for t in shown if t["coloraxis"] == "coloraxis5" and t["name"] == "narrow_first"][0]
+    rows = summaries.query("model == 'narrow_first' and split == 'test' and label == 'all' and dim == 0")
     expected = rows.groupby(["layer", "epoch"])["purity_above_chance"].mean()
     assert np.isclose(decode(purity["z"])[-1, -1], expected[("logits", 30)])
 
@@ -86,16 +88,16 @@ def test_dropdown_shows_exactly_one_view(quick_report):
     assert len(labels) == 9 and labels[menu["active"]] == "test · label all"
     for button in menu["buttons"]:
         visible = np.array(button["args"][0]["visible"])
-        assert visible.sum() == 5 * 2 * 4  # quantities x models x snapshot epochs
-    assert sum(t.get("visible") is True for t in fig["data"]) == 5 * 2 * 4
+        assert visible.sum() == 5 * 3 * 4  # quantities x models x snapshot epochs
+    assert sum(t.get("visible") is True for t in fig["data"]) == 5 * 3 * 4
 
 
 def test_distance_figures_match_the_distances_table(quick_report):
     distances = pd.read_parquet(quick_report.run_dir / "distances.parquet")
     fig = quick_report.figure("train_test")
     shown = [t for t in fig["data"] if t.get("visible") is True]
-    assert [t["name"] for t in shown] == ["good", "bad"]
-    rows = distances.query("kind == 'train_test' and model == 'bad' and dim == 0")
+    assert [t["name"] for t in shown] == ["good", "narrow_first", "narrow_middle"]
+    rows = distances.query("kind == 'train_test' and model == 'narrow_first' and dim == 0")
     expected = rows.groupby(["layer", "epoch"])["bottleneck"].mean()
     assert np.isclose(decode(shown[1]["z"])[2, 1], expected[(shown[1]["y"][2], int(shown[1]["x"][1]))])
     fig = quick_report.figure("transformation")
@@ -107,15 +109,16 @@ def test_distance_figures_match_the_distances_table(quick_report):
 
 def test_drilldown_data_covers_every_view(quick_report, quick_config):
     data = quick_report.drilldown()
-    assert data["options"]["models"] == ["good", "bad"]
+    assert data["options"]["models"] == ["good", "narrow_first", "narrow_middle"]
     options = data["options"]["good"]
     assert options["epochs"] == quick_config.capture.epochs and options["seeds"] == quick_config.training.seeds
     assert options["layers"] == ["input", "hidden1", "hidden2", "hidden3", "hidden4", "logits"]
-    assert len(data["proj"]) == 2 * 2 * 4 * 6 and all(len(v["x"]) == 400 for v in data["proj"].values())
+    assert len(data["proj"]) == 3 * 2 * 4 * 6 and all(len(v["x"]) == 400 for v in data["proj"].values())
     projections = pd.read_parquet(quick_report.run_dir / "projections.parquet")
-    view = projections.query("model == 'bad' and seed == 1 and epoch == 15 and layer == 'hidden3'").sort_values("point")
+    view = projections.query("model == 'narrow_first' and seed == 1 and epoch == 15 and layer == 'hidden3'")
+    view = view.sort_values("point")
     np.testing.assert_allclose(
-        data["proj"]["bad|1|15|hidden3"]["x"], view["pc1"], rtol=0, atol=1e-3 * view["pc1"].abs().max()
+        data["proj"]["narrow_first|1|15|hidden3"]["x"], view["pc1"], rtol=0, atol=1e-3 * view["pc1"].abs().max()
     )
     dgm = data["dgm"]["good|0|30|hidden4|test"]
     summaries = pd.read_parquet(quick_report.run_dir / "summaries.parquet")
@@ -127,8 +130,10 @@ def test_drilldown_data_covers_every_view(quick_report, quick_config):
 
 
 def test_static_twins_are_written(quick_report):
-    names = ["architecture", "training_curves", "topology_good", "topology_bad", "depth_profiles", "transformation",
-             "train_test", "projections", "diagrams"]  # fmt: skip
+    names = ["architecture", "training_curves", "topology_good", "topology_narrow_first", "topology_narrow_middle",
+             "depth_profiles", "transformation", "train_test", "projections", "diagrams", "evolution", "betti_curves",
+             "significant_diagrams", "noise_floor", "projections_good", "projections_narrow_first",
+             "projections_narrow_middle"]  # fmt: skip
     for name in names:
         png = (quick_report.run_dir / "figures" / f"{name}.png").read_bytes()
         svg = (quick_report.run_dir / "figures" / f"{name}.svg").read_text()
@@ -141,7 +146,11 @@ def test_findings_in_the_report_are_the_analysis_findings(quick_report):
 
     summaries = pd.read_parquet(quick_report.run_dir / "summaries.parquet")
     distances = pd.read_parquet(quick_report.run_dir / "distances.parquet")
-    findings = topology_findings(summaries, distances=distances, models=["good", "bad"])
+    history = pd.read_parquet(quick_report.run_dir / "history.parquet")
+    probes = pd.read_parquet(quick_report.run_dir / "probes.parquet")
+    findings = topology_findings(
+        summaries, distances=distances, models=["good", "narrow_first", "narrow_middle"], history=history, probes=probes
+    )
     section = quick_report.text.split('<section id="findings">')[1]
     assert len(findings) >= 15
     for finding in findings:

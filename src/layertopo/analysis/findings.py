@@ -22,8 +22,7 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 import pandas as pd
 
-#: purity above chance from which a layer counts as separating the classes
-SEPARATED = 0.9
+from layertopo.analysis.evolution import SEPARATED, margins, separation_onsets, settling  # noqa: E402
 
 
 @dataclass(frozen=True)
@@ -57,22 +56,27 @@ def topology_findings(
     split: str = "test",
     distances: pd.DataFrame | None = None,
     models: list[str] | None = None,
+    history: pd.DataFrame | None = None,
+    probes: pd.DataFrame | None = None,
 ) -> list[Finding]:
     """Findings per model, and a comparison of the models first.
 
     Parameters
     ----------
     summaries : the summaries table (one row per cloud and homology dimension)
-    split : the split the findings are about (``train_test`` findings compare train with test)
+    split : the split the findings are about (``margin`` compares train with test, ``onset`` reads every split)
     distances : the distances table; without it the distance findings are left out
     models : the order in which models are reported (default: as they appear in ``summaries``)
+    history : the training history; with distances, it places the settling of the shape against the accuracy
+    probes : the linear probes table (``probes.parquet``); without it the ``probe`` finding is left out
 
     Returns
     -------
-    list of Finding: the comparison, then per model its last hidden layer, where the classes separate,
-    how many principal directions remain, whether any loop is significant, and (with distances) which step
-    along depth changes the topology most, how far training moved the last hidden layer from the input, and
-    how far train and test diagrams are apart.
+    list of Finding: the comparison, then per model its last hidden layer, where and from which epoch the
+    classes separate (every split), how many principal directions remain, whether any loop is significant,
+    what a linear read-out recovers layer by layer, and (with distances) which step along depth changes the
+    H0 diagram most, how far training moved the last hidden layer from the input, when the last hidden layer
+    stops changing against the accuracy, and how train and test differ against the noise floor.
     """
     rows = summaries[(summaries["split"] == split) & summaries["error"].fillna("").eq("")]
     order = [m for m in models or [] if m in set(rows["model"])]
@@ -84,19 +88,26 @@ def topology_findings(
         if layer is None:
             continue
         first, last = int(table["epoch"].min()), int(table["epoch"].max())
+        everything = summaries[(summaries["model"] == model) & summaries["error"].fillna("").eq("")]
+        loops = bool((table[table["dim"] == 1]["betti_significant"] > 0).any())
         candidates = [
-            _last_hidden(table, model, layer, first, last, split),
+            _last_hidden(everything, model, layer, first, last, split),
             _separation(table, model, last, split),
+            _onset(everything, model, layer),
             _dimension(table, model, layer, first, last, split),
             _loops(table, model, split),
         ]
+        if probes is not None and not probes.empty:
+            candidates.append(_probe(probes[probes["model"] == model], model, first, last))
         if distances is not None and not distances.empty:
-            mine = distances[distances["model"] == model]
+            mine = distances[(distances["model"] == model) & (distances["dim"].isin([0, 1] if loops else [0]))]
             candidates += [
                 _largest_step(mine, model, last, split),
                 _input_drift(mine, model, layer, first, last, split),
-                _train_test(mine, model, last),
+                _margin(everything, mine, model, layer, last),
             ]
+            if history is not None and not history.empty:
+                candidates.append(_settling(mine, history[history["model"] == model], model, layer))
         findings += [f for f in candidates if f is not None]
     return findings
 
@@ -133,19 +144,29 @@ def _comparison(rows: pd.DataFrame, split: str, models: list[str]) -> list[Findi
 
 
 def _last_hidden(table: pd.DataFrame, model: str, layer: str, first: int, last: int, split: str) -> Finding:
+    """Components and class separation of the last hidden layer at the last epoch (``split``), with the
+    separation of the other splits beside it."""
     h0 = table[table["dim"] == 0]
-    b0_all = _spread(_cloud_rows(h0, layer, last), "betti_significant")
-    b0_class = _spread(_cloud_rows(h0, layer, last, per_class=True), "betti_significant")
-    end = _spread(_cloud_rows(h0, layer, last), "purity_above_chance")
-    start = _spread(_cloud_rows(h0, layer, first), "purity_above_chance")
+    mine = h0[h0["split"] == split]
+    b0_all = _spread(_cloud_rows(mine, layer, last), "betti_significant")
+    b0_class = _spread(_cloud_rows(mine, layer, last, per_class=True), "betti_significant")
+    end = _spread(_cloud_rows(mine, layer, last), "purity_above_chance")
+    start = _spread(_cloud_rows(mine, layer, first), "purity_above_chance")
+    others = {
+        other: _spread(_cloud_rows(h0[h0["split"] == other], layer, last), "purity_above_chance")
+        for other in ("train", "all")
+    }
     text = (
         f"'{model}', layer {layer}, epoch {last}: {fmt_spread(*b0_all)} significant H0 components for all "
-        f"{split} points ({fmt_spread(*b0_class)} per class); class purity above chance {fmt_spread(*end)}, "
-        f"against {fmt_spread(*start)} at epoch {first}."
+        f"{split} points ({fmt_spread(*b0_class)} per class); class purity above chance {fmt_spread(*end)} "
+        f"(train {fmt_spread(*others['train'])}, train+test {fmt_spread(*others['all'])}), against "
+        f"{fmt_spread(*start)} at epoch {first}."
     )
     numbers = _named("b0_all", b0_all) | _named("b0_class", b0_class) | _named("end", end) | _named("start", start)
+    numbers |= _named("end_train", others["train"]) | _named("end_all", others["all"])
     source = (
-        f"summaries: split={split}, dim=0, layer={layer}, label=all (b0, purity_above_chance) and each class (b0)"
+        f"summaries: dim=0, layer={layer}, label=all (b0, purity_above_chance; splits {split}, train, all) "
+        "and each class (b0)"
     )
     return Finding(model, text, numbers, "last_hidden", {"layer": layer, "epoch": last, "first_epoch": first}, source)
 
@@ -265,27 +286,125 @@ def _input_drift(distances: pd.DataFrame, model: str, layer: str, first: int, la
     return Finding(model, text, _named("start", start) | _named("end", end), "input_drift", where, source)
 
 
-def _train_test(distances: pd.DataFrame, model: str, last: int) -> Finding | None:
-    """The layer where train and test diagrams differ most at the last epoch, per dimension."""
-    rows = distances[(distances["kind"] == "train_test") & (distances["epoch"] == last)]
-    rows = rows.dropna(subset=["bottleneck"])
-    if rows.empty:
+def _onset(table: pd.DataFrame, model: str, layer: str) -> Finding | None:
+    """From which snapshot the last hidden layer separates the classes for good, on each split."""
+    onsets = separation_onsets(table)
+    onsets = onsets[(onsets["model"] == model) & (onsets["layer"] == layer)]
+    if onsets.empty:
         return None
-    grouped = rows.groupby(["dim", "layer"])["bottleneck"]
-    means, sds = grouped.mean(), grouped.std(ddof=0)
-    numbers, where, parts = {}, {"epoch": last}, []
-    for dim in sorted(int(d) for d in rows["dim"].unique()):
-        layer = str(means.loc[dim].idxmax())
-        value = (float(means.loc[(dim, layer)]), float(sds.loc[(dim, layer)]))
-        numbers |= _named(f"h{dim}", value)
-        where[f"h{dim}_layer"] = layer
-        parts.append(f"H{dim} {fmt_spread(*value)} at {layer}")
+    numbers, parts = {}, []
+    for split in ("test", "train", "all"):
+        mine = onsets[onsets["split"] == split]
+        if mine.empty:
+            continue
+        separated = mine["onset"].dropna()
+        numbers[f"seeds_{split}"] = float(len(separated))
+        numbers[f"of_{split}"] = float(len(mine))
+        name = "train+test" if split == "all" else split
+        if len(separated):
+            numbers |= _named(f"onset_{split}", (float(separated.mean()), float(separated.std(ddof=0))))
+            parts.append(
+                f"{name}: from epoch {fmt_spread(*_pair(numbers, f'onset_{split}'))} "
+                f"({fmt(numbers[f'seeds_{split}'])} of {fmt(numbers[f'of_{split}'])} seeds)"
+            )
+        else:
+            parts.append(f"{name}: in {fmt(0.0)} of {fmt(numbers[f'of_{split}'])} seeds")
     text = (
-        f"'{model}', epoch {last}: the train and test diagrams are at most this far apart (bottleneck, "
-        f"RMS-scaled): " + "; ".join(parts) + "."
+        f"'{model}', layer {layer}: the classes stay separated (purity above chance >= {SEPARATED} at every "
+        "later snapshot) " + "; ".join(parts) + "."
     )
-    source = f"distances: kind=train_test, epoch={last}, bottleneck"
-    return Finding(model, text, numbers, "train_test", where, source)
+    source = f"summaries: label=all, dim=0, layer={layer}, purity_above_chance by epoch, every split"
+    return Finding(model, text, numbers, "onset", {"layer": layer}, source)
+
+
+def _probe(probes: pd.DataFrame, model: str, first: int, last: int) -> Finding | None:
+    """What a linear read-out recovers of the input radius at each layer, and at the narrowest hidden layer."""
+    at_last = probes[probes["epoch"] == last]
+    if at_last.empty:
+        return None
+    order = at_last.groupby("layer")["layer_index"].min().sort_values().index
+    numbers, parts = {}, []
+    for layer in order:
+        value = _spread(at_last[at_last["layer"] == layer], "radius_r2")
+        numbers |= _named(f"r2_{layer}", value)
+        parts.append(f"{layer} {fmt_spread(*value)}")
+    text = (
+        f"'{model}', epoch {last}: R² of a linear read-out of the input radius (test split): " + ", ".join(parts)
+    )
+    where: dict[str, str | int] = {"epoch": last}
+    hidden = at_last[at_last["layer"].str.startswith("hidden")]
+    widths = hidden.groupby("layer")["width"].min()
+    if len(widths) and widths.min() < widths.max():
+        narrow = str(widths.idxmin())
+        start = _spread(probes[(probes["epoch"] == first) & (probes["layer"] == narrow)], "radius_r2")
+        numbers |= _named("narrow_start", start)
+        where["narrow_layer"] = narrow
+        text += (
+            f"; its narrowest layer {narrow} ({int(widths.min())} units) reads {fmt_spread(*start)} at epoch "
+            f"{first}"
+        )
+    source = "probes: split=test, radius_r2 (ridge read-out of the input norm, 3-fold cross-validated)"
+    return Finding(model, text + ".", numbers, "probe", where, source)
+
+
+def _margin(
+    summaries: pd.DataFrame, distances: pd.DataFrame, model: str, layer: str, last: int
+) -> Finding | None:
+    """Closest points of different classes on train and test, and the train-test H0 distance against the floor."""
+    table = margins(summaries)
+    cell = table[(table["model"] == model) & (table["layer"] == layer) & (table["epoch"] == last)]
+    here = distances[(distances["layer"] == layer) & (distances["epoch"] == last) & (distances["dim"] == 0)]
+    tt, floor = here[here["kind"] == "train_test"], here[here["kind"] == "noise_floor"]
+    if cell.empty or "train" not in cell or "test" not in cell or tt.empty or floor.empty:
+        return None
+    train, test = _spread(cell, "train"), _spread(cell, "test")
+    distance = _spread(tt, "bottleneck")
+    noise = _spread(floor, "bottleneck")
+    beyond = distance[0] > noise[0]
+    verdict = "beyond the noise floor" if beyond else "within the noise floor: as close as two halves of one set"
+    text = (
+        f"'{model}', {layer}, epoch {last}: the closest points of different classes are {fmt_spread(*train)} RMS "
+        f"radii apart on train and {fmt_spread(*test)} on test; the train and test H0 diagrams are "
+        f"{fmt_spread(*distance)} apart (bottleneck, RMS-scaled), {verdict} ({fmt_spread(*noise)}, two random "
+        "halves of the training set)."
+    )
+    numbers = _named("train", train) | _named("test", test) | _named("distance", distance) | _named("floor", noise)
+    source = (
+        f"summaries: label=all, dim=0, layer={layer}, class_margin / rms_radius (train, test); distances: "
+        f"kind=train_test and noise_floor, dim=0, layer={layer}, epoch={last}"
+    )
+    return Finding(model, text, numbers, "margin", {"layer": layer, "epoch": last}, source)
+
+
+def _settling(distances: pd.DataFrame, history: pd.DataFrame, model: str, layer: str) -> Finding | None:
+    """When the last hidden layer's H0 diagram stops moving between snapshots, against the accuracy."""
+    table = settling(distances, history)
+    mine = table[(table["model"] == model) & (table["layer"] == layer)]
+    if mine.empty or mine["floor"].isna().all():
+        return None
+    settled = mine["settled"].dropna()
+    reached = _spread(mine, "accuracy_epoch")
+    numbers = _named("floor", _spread(mine, "floor")) | _named("accuracy", reached)
+    numbers |= {"settled_seeds": float(len(settled)), "seeds": float(len(mine))}
+    floor = fmt_spread(*_pair(numbers, "floor"))
+    if len(settled):
+        when = (float(settled.mean()), float(settled.std(ddof=0)))
+        numbers |= _named("settled", when)
+        order = "after" if when[0] > reached[0] else ("before" if when[0] < reached[0] else "as")
+        head = (
+            f"from epoch {fmt_spread(*when)} ({fmt(numbers['settled_seeds'])} of {fmt(numbers['seeds'])} seeds) every "
+            f"step to the next snapshot moves it less than the noise floor ({floor})"
+        )
+        tail = f"the shape settles {order} the accuracy"
+    else:
+        head = f"its last step still moves it more than the noise floor ({floor})"
+        tail = "the shape has not settled"
+    text = (
+        f"'{model}', {layer} (test split, H0): {head}; the test accuracy made 90% of its gain by epoch "
+        f"{fmt_spread(*reached)}: {tail}."
+    )
+    source = f"distances: kind=epoch_to_next and noise_floor, dim=0, layer={layer}; history: test accuracy"
+    return Finding(model, text, numbers, "settling", {"layer": layer}, source)
 
 
 # --- helpers ------------------------------------------------------------------------------------------
@@ -314,6 +433,11 @@ def _spread(rows: pd.DataFrame, column: str) -> tuple[float, float]:
 
 def _named(name: str, value: tuple[float, float]) -> dict[str, float]:
     return {name: value[0], f"{name}_sd": value[1]}
+
+
+def _pair(numbers: dict[str, float], name: str) -> tuple[float, float]:
+    return numbers[name], numbers[f"{name}_sd"]
+
 
 
 def _first_separating_layer(means: pd.Series) -> str | None:

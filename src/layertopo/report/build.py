@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 import json
 import math
+import multiprocessing
 import time
 import warnings
 from collections.abc import Callable
@@ -23,7 +24,7 @@ import yaml
 from jinja2 import Environment, PackageLoader
 from matplotlib.figure import Figure
 
-from layertopo.analysis import topology_findings, training_verdicts
+from layertopo.analysis import run_verdicts, topology_findings
 from layertopo.report.run_data import RunData, load_run
 from layertopo.store import RunStore, atomic_write_bytes, atomic_write_text
 
@@ -32,18 +33,27 @@ SECTIONS = (
     ("setup", "1. Setup"),
     ("training", "2. Training and verdict"),
     ("topology", "3. Topology across layers and epochs"),
-    ("transformation", "4. How each layer transforms the topology"),
-    ("train-test", "5. Train vs test"),
-    ("drilldown", "6. Drill-down: one cloud at a time"),
-    ("findings", "7. Findings"),
+    ("evolution", "4. How the shape evolves"),
+    ("transformation", "5. How each layer transforms the topology"),
+    ("train-test", "6. Train vs test"),
+    ("drilldown", "7. Drill-down: one cloud at a time"),
+    ("findings", "8. Findings"),
 )
 FIGURE_DPI = 100
+#: run folders a figure worker process has read (``save_static_figures``)
+_WORKER_RUNS: dict[str, RunData] = {}
 #: Kinds of finding repeated in the "at a glance" box at the top.
-GLANCE = ("comparison", "separation", "no_separation", "dimension")
+GLANCE = ("comparison", "separation", "no_separation", "onset", "probe")
 
 
-def build_report(run_dir: str | Path) -> Path:
+def build_report(run_dir: str | Path, *, n_jobs: int = 1) -> Path:
     """Write ``figures/*.png|svg`` and ``report.html`` for the run in ``run_dir``; return the report path.
+
+    Parameters
+    ----------
+    run_dir : a run folder
+    n_jobs : processes that draw the static figures (1: all in this process); with more, this process
+        builds the interactive figures and findings meanwhile
 
     Raises
     ------
@@ -53,17 +63,57 @@ def build_report(run_dir: str | Path) -> Path:
     """
     started = time.perf_counter()
     run = load_run(run_dir)
-    store = RunStore(run.root)
-    for name, fig in static_figures(run).items():
-        _save_static(store, name, fig)
-    context = report_context(run)
+    names = list(static_figure_builders(run))
+    if n_jobs > 1:
+        from layertopo.processes import process_pool
+
+        with process_pool(n_jobs) as pool:  # one task per figure: the workers balance themselves
+            futures = [pool.schedule(save_static_figures, args=(str(run.root), [name])) for name in names]
+            context = report_context(run)
+            failures = [message for future in futures for message in future.result()]
+        for message in failures:  # the workers' figure warnings, raised here where the caller sees them
+            warnings.warn(message, RuntimeWarning, stacklevel=2)
+    else:
+        save_static_figures(run, names)
+        context = report_context(run)
+    context["evolution_figures"] = {name: _png_data_uri(run.root, name) for name in evolution_figure_names(run)}
     context["build_seconds"] = time.perf_counter() - started
     env = Environment(loader=PackageLoader("layertopo", "report/templates"), autoescape=True)
     env.filters["num"] = number
     html = env.get_template("report.html.j2").render(**context)
-    path = store.path("report.html")
+    path = RunStore(run.root).path("report.html")
     atomic_write_text(path, html)
     return path
+
+
+def save_static_figures(run: RunData | str, names: list[str]) -> list[str]:
+    """Draw the static figures ``names`` and write each as ``figures/<name>.png`` and ``.svg``.
+
+    Parameters
+    ----------
+    run : the run, or its folder (a worker process reads it once and keeps it for its next figures: the
+        pool lives only as long as one ``build_report`` call)
+    names : keys of ``static_figure_builders``
+
+    Returns
+    -------
+    list of str: the warnings of figures that could not be built (each is written as a note instead)
+    """
+    if isinstance(run, str) and multiprocessing.parent_process() is not None:  # a worker of build_report
+        run = _WORKER_RUNS.get(run) or _WORKER_RUNS.setdefault(run, load_run(run))
+    elif isinstance(run, str):
+        run = load_run(run)
+    store = RunStore(run.root)
+    builders = static_figure_builders(run)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        for name in names:
+            _save_static(store, name, _guarded(name, builders[name], _failed_matplotlib))
+    messages = [str(w.message) for w in caught if "could not be built" in str(w.message)]
+    for w in caught:  # anything else is passed on unchanged
+        if "could not be built" not in str(w.message):
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    return messages
 
 
 def report_context(run: RunData) -> dict[str, Any]:
@@ -73,8 +123,11 @@ def report_context(run: RunData) -> dict[str, Any]:
     from layertopo.plots.interactive import PLOTLY_CONFIG
 
     runs = run.manifest.get("runs", {})
-    verdicts = training_verdicts(run.history, status={k: v.get("status", "") for k, v in runs.items()})
-    findings = topology_findings(run.summaries, distances=run.distances, models=run.models)
+    verdicts = run_verdicts(run.history, run.manifest)
+    findings = topology_findings(
+        run.summaries, distances=run.distances, models=run.models, history=run.history, probes=run.probes
+    )
+    data = run.manifest.get("data") or {}
     return {
         "name": run.config.get("name", run.root.name),
         "sections": SECTIONS,
@@ -90,6 +143,7 @@ def report_context(run: RunData) -> dict[str, Any]:
         "runs": runs,
         "missing": run.missing,
         "verdicts": [v.as_dict() for v in verdicts],
+        "data": data,
         "final_accuracy": final_accuracy(run.history),
         "findings": [f.as_dict() for f in findings],
         "glance": [f.as_dict() for f in findings if f.kind in GLANCE],
@@ -119,8 +173,8 @@ def interactive_figures(run: RunData) -> dict[str, Any]:
     return {name: _guarded(name, build, _failed_plotly) for name, build in builders.items()}
 
 
-def static_figures(run: RunData) -> dict[str, Figure]:
-    """The matplotlib twins, by file name (``figures/<name>.png|svg``), in the report's default views."""
+def static_figure_builders(run: RunData) -> dict[str, Callable[[], Figure]]:
+    """How to draw each matplotlib twin, by file name (``figures/<name>.png|svg``), in the report's default views."""
     from layertopo import plots
 
     last_hidden = {m: _last_hidden(run.layers.get(m, [])) for m in run.models}
@@ -144,8 +198,54 @@ def static_figures(run: RunData) -> dict[str, Figure]:
             run.projections, run.models, layer=layer, seed=seed, epochs=run.epochs
         ),
         "diagrams": lambda: plots.diagram_grid(run.diagrams, run.models, layer=layer, seed=seed, epochs=run.epochs),
+        **evolution_figures(run, layer, seed),
     }
-    return {name: _guarded(name, build, _failed_matplotlib) for name, build in builders.items()}
+    return builders
+
+
+def static_figures(run: RunData) -> dict[str, Figure]:
+    """The matplotlib twins, drawn, by file name (a figure that fails becomes a note)."""
+    return {name: _guarded(name, build, _failed_matplotlib) for name, build in static_figure_builders(run).items()}
+
+
+def evolution_figures(run: RunData, layer: str, seed: int) -> dict[str, Callable[[], Figure]]:
+    """The static figures of how the shape evolves (``layertopo.plots.evolution``), by file name."""
+    from layertopo.plots import evolution as ev
+
+    bayes = (run.manifest.get("data") or {}).get("bayes_accuracy")
+    last_hidden = {m: _last_hidden(run.layers.get(m, [])) for m in run.models}
+    return {
+        "evolution": lambda: ev.evolution_grid(
+            run.summaries, run.history, run.models, run.layers, run.epochs, bayes=bayes
+        ),
+        "betti_curves": lambda: ev.betti_curves(
+            run.diagrams, run.summaries, run.models, layer=layer, seed=seed, epochs=run.epochs
+        ),
+        "significant_diagrams": lambda: ev.significant_diagrams(
+            run.diagrams, run.summaries, run.models, layer=layer, seed=seed, epochs=run.epochs
+        ),
+        "noise_floor": lambda: ev.distance_floors(run.distances, run.models, layer_of=last_hidden, epochs=run.epochs),
+        **{
+            f"projections_{m}": (
+                lambda m=m: ev.layer_projections(run.projections, m, seed=seed, layers=run.layers[m], epochs=run.epochs)
+            )
+            for m in run.models
+        },
+    }
+
+
+def evolution_figure_names(run: RunData) -> list[str]:
+    """Names of the evolution figures the report embeds, in order."""
+    names = ["evolution", "betti_curves", "significant_diagrams", "noise_floor"]
+    return names + [f"projections_{m}" for m in run.models]
+
+
+def _png_data_uri(root: Path, name: str) -> str:
+    """``figures/<name>.png`` as a data URI (empty when it was not written)."""
+    import base64
+
+    path = root / "figures" / f"{name}.png"
+    return "data:image/png;base64," + base64.b64encode(path.read_bytes()).decode() if path.exists() else ""
 
 
 def true_topology(dataset: dict[str, Any], maxdim: int) -> list[str]:

@@ -1,8 +1,8 @@
 """Read what a report needs from a run folder: the resolved config, the manifest, the tables, the diagrams.
 
 Only ``config.yaml``, ``history.parquet`` and ``summaries.parquet`` are required. A missing or unreadable
-``distances.parquet``, ``projections.parquet`` or diagram file becomes an empty table (the report shows a
-gap there) and a line in ``RunData.missing``.
+``distances.parquet``, ``projections.parquet``, ``probes.parquet`` or diagram file becomes an empty table
+(the report shows a gap there) and a line in ``RunData.missing``.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ PROJECTION_COLUMNS = [
     "model", "seed", "epoch", "layer", "layer_index", "point", "split", "label", "pc1", "pc2", "pc3",
     "explained1", "explained2", "explained3",
 ]  # fmt: skip
+PROBE_COLUMNS = ["model", "seed", "epoch", "layer", "layer_index", "split", "width", "class_accuracy", "radius_r2"]
 _DIAGRAM_FILE = re.compile(r"seed(-?\d+)/epoch(\d+)\.npz$")
 
 
@@ -55,6 +56,7 @@ class RunData:
     distances: pd.DataFrame
     projections: pd.DataFrame
     diagrams: dict[tuple[str, int, int], dict[str, np.ndarray]]
+    probes: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=PROBE_COLUMNS))
     models: list[str] = field(default_factory=list)
     layers: dict[str, list[str]] = field(default_factory=dict)
     epochs: list[int] = field(default_factory=list)
@@ -88,6 +90,7 @@ def load_run(run_dir: str | Path) -> RunData:
         distances=_optional_table(store.path("distances.parquet"), DISTANCE_COLUMNS, missing),
         projections=_optional_table(store.path("projections.parquet"), PROJECTION_COLUMNS, missing),
         diagrams=_diagrams(store.path("diagrams"), missing),
+        probes=_optional_table(store.path("probes.parquet"), PROBE_COLUMNS, missing),
         missing=missing,
     )
     _describe(run)

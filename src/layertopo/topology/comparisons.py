@@ -4,7 +4,9 @@ Three comparisons, each on the clouds of all labels together and for every homol
 
 * ``layer_to_next`` and ``layer_to_input``: how each layer transforms the shape of the data at an epoch;
 * ``train_test``: the train and test clouds at the same layer and epoch;
-* ``epoch_to_next``: one layer's cloud at consecutive snapshot epochs.
+* ``epoch_to_next``: one layer's cloud at consecutive snapshot epochs;
+* ``noise_floor`` (``noise_floor_rows``, H0 only): two random halves of the same training cloud, so that a
+  distance can be read against what sampling alone gives.
 
 Each diagram is divided by its cloud's RMS radius first, so layers of different scale compare their
 shapes, not their sizes. Distances: bottleneck (within an absolute ``BOTTLENECK_TOLERANCE`` of the
@@ -18,7 +20,9 @@ from typing import Any
 
 import numpy as np
 
+from layertopo.topology.diagrams import persistence_diagrams
 from layertopo.topology.distances import bottleneck_distance, wasserstein_distance
+from layertopo.topology.summaries import rms_radius
 
 #: absolute error allowed to the bottleneck distances of the scaled diagrams (3-4x faster than exact)
 BOTTLENECK_TOLERANCE = 1e-4
@@ -89,3 +93,65 @@ def _pairs(
 
 def _normalised(dgm: np.ndarray, scale: float) -> np.ndarray:
     return dgm / scale if scale > 0 else dgm
+
+
+def noise_floor_rows(
+    clouds: dict[tuple[int, str], np.ndarray],
+    labels: np.ndarray,
+    *,
+    max_points: int | None,
+    random_state: int = 0,
+) -> list[dict[str, Any]]:
+    """Distances between the H0 diagrams of two random halves of each cloud: the sampling noise floor.
+
+    Two halves of the same cloud differ only by which points were drawn. A distance between two clouds of the
+    same size (the training set's halves are as large as the test set) that does not exceed this floor
+    says nothing about the network. Each half is split by class in equal shares (seeded), subsampled as the
+    pipeline subsamples a cloud (``max_points`` landmarks per class share) and its diagram scaled by its own
+    RMS radius.
+
+    Parameters
+    ----------
+    clouds : (epoch, layer) -> ndarray of shape (n, features), the training cloud
+    labels : ndarray of shape (n,), the class of each point
+    max_points : landmarks per half (None: every point)
+
+    Returns
+    -------
+    list of dict: distance rows of kind ``noise_floor`` (dim 0, split and other_split ``train``)
+    """
+    rows = []
+    first, second = _halves(labels, random_state)
+    for (epoch, layer), X in clouds.items():
+        halves = [
+            persistence_diagrams(X[part], maxdim=0, max_points=max_points, labels=labels[part], random_state=0)
+            for part in (first, second)
+        ]
+        da, db = (_normalised(h.dgms[0], rms_radius(h.points)) for h in halves)
+        rows.append(
+            {
+                "kind": "noise_floor",
+                "dim": 0,
+                "epoch": epoch,
+                "layer": layer,
+                "split": "train",
+                "other_epoch": epoch,
+                "other_layer": layer,
+                "other_split": "train",
+                "bottleneck": bottleneck_distance(da, db, tolerance=BOTTLENECK_TOLERANCE),
+                "bottleneck_tolerance": BOTTLENECK_TOLERANCE,
+                "wasserstein": wasserstein_distance(da, db),
+            }
+        )
+    return rows
+
+
+def _halves(labels: np.ndarray, random_state: int) -> tuple[np.ndarray, np.ndarray]:
+    """Two disjoint random halves of the points, each with half of every class."""
+    rng = np.random.default_rng(random_state)
+    first, second = [], []
+    for c in np.unique(labels):
+        members = rng.permutation(np.flatnonzero(labels == c))
+        first.append(members[: len(members) // 2])
+        second.append(members[len(members) // 2 : 2 * (len(members) // 2)])
+    return np.sort(np.concatenate(first)), np.sort(np.concatenate(second))

@@ -39,6 +39,7 @@ def summarize(
         "n_used": result.n_used,
         "cover_radius": result.cover_radius,
         "component_sizes": " ".join(str(size) for size in significance.component_sizes),
+        "significant_merges": " ".join(f"{h:.9g}" for h in tree.heights[tree.z > config.h0_z]),
         "h0_z_max": float(tree.z.max()) if len(tree.z) else np.nan,
         "pca_dims_95": pca_dims(result.points, 0.95),
         "rms_radius": rms_radius(result.points),
@@ -68,6 +69,31 @@ def summarize(
             }
         )
     return rows
+
+
+def class_margin(X: np.ndarray, labels: np.ndarray | None, *, block: int = 2048) -> float:
+    """Distance between the closest two points of different classes (the cloud's margin), nan without two classes.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n, features), every point of the cloud (not subsampled)
+    labels : ndarray of shape (n,), the class of each point
+    """
+    from scipy.spatial.distance import cdist
+
+    if labels is None:
+        return np.nan
+    labels = np.asarray(labels)
+    classes = np.unique(labels)
+    if len(classes) < 2:
+        return np.nan
+    X = np.asarray(X, dtype=np.float64)
+    best = np.inf
+    for i, c in enumerate(classes[:-1]):
+        mine, others = X[labels == c], X[np.isin(labels, classes[i + 1 :])]
+        for start in range(0, len(mine), block):
+            best = min(best, float(cdist(mine[start : start + block], others).min()))
+    return best
 
 
 def class_shares(labels: np.ndarray | None, rows: np.ndarray | None) -> dict[str, Any]:
