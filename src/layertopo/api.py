@@ -1,7 +1,7 @@
 """The library entry points for any PyTorch model: ``analyze`` a model's layers and ``compare`` them.
 
 ``analyze`` captures the chosen layers (``layertopo.capture.capture_activations``), and runs the same
-topology job as the pipeline (``layertopo.parallel.analyze_cloud`` through ``run_topology_jobs``) on the
+topology job as the pipeline (``layertopo.parallel.analyze_cloud`` through ``run_label_jobs``) on the
 cloud of all samples and, when labels are given, on the cloud of each class. ``compare`` turns the
 diagrams into distance matrices (``layertopo.topology.distances``).
 """
@@ -115,7 +115,7 @@ def analyze(
     >>> result.table("class_purity")  # doctest: +SKIP
     """
     from layertopo.capture import capture_activations
-    from layertopo.parallel import run_topology_jobs
+    from layertopo.parallel import run_label_jobs
 
     config = topology or TopologyConfig()
     codes, classes = _encode_labels(y, len(X))
@@ -125,7 +125,8 @@ def analyze(
         for label, points, labels in _label_clouds(cloud, codes, classes, per_class):
             keys.append((layer, label))
             jobs.append((points, labels, f"layer={layer} label={label}"))
-    results = run_topology_jobs(jobs, config, cache={} if cache is None else cache)
+    is_class = [label != "all" for _, label in keys]
+    results = run_label_jobs(jobs, is_class, config, cache={} if cache is None else cache)
     return _collect(list(clouds), keys, results, config)
 
 
@@ -213,8 +214,10 @@ def _collect(layers: list[str], keys: list[tuple[str, str]], results: list, conf
 def _layer_diagrams(analysis: Analysis, dim: int, label: str, scale: bool) -> dict[str, np.ndarray | None]:
     """Layer -> its diagram of dimension ``dim`` for ``label`` (divided by the RMS radius when ``scale``),
     None where the cloud was rejected."""
-    if not 0 <= dim <= analysis.config.maxdim:
-        raise ValueError(f"dim={dim} was not computed; the analysis has dimensions 0..{analysis.config.maxdim}")
+    top = analysis.config.maxdim if label == "all" else analysis.config.for_classes().maxdim
+    if not 0 <= dim <= top:
+        where = "" if label == "all" else f" for the per-class cloud {label!r} (topology.class_maxdim)"
+        raise ValueError(f"dim={dim} was not computed{where}; the analysis has dimensions 0..{top} there")
     labels = list(dict.fromkeys(key[1] for key in analysis.diagrams))
     if label not in labels:
         raise ValueError(f"label {label!r} not in the analysis; valid labels: {labels}")

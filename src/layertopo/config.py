@@ -185,6 +185,15 @@ class SignificanceConfig(_Strict):
 
 class TopologyConfig(_Strict):
     maxdim: int = Field(1, ge=0, le=2)
+    class_maxdim: int | None = Field(
+        0,
+        ge=0,
+        le=2,
+        description=(
+            "highest homology dimension of the per-class clouds (label != 'all'; None: maxdim). They are read for "
+            "their components (H0); H1 on them is two thirds of the engine's work on a two-class run"
+        ),
+    )
     metric: Literal["euclidean", "cosine", "knn_hops", "knn_geodesic"] = "euclidean"
     knn_k: int = Field(14, ge=1, description="neighbours of the k-NN graph for the knn_* metrics")
     fixed_scale: int | None = Field(
@@ -214,6 +223,21 @@ class TopologyConfig(_Strict):
     dask_address: str | None = Field(
         None, min_length=1, description="Dask scheduler address; None = a LocalCluster of n_jobs worker processes"
     )
+
+    @model_validator(mode="after")
+    def _class_maxdim_within_maxdim(self) -> TopologyConfig:
+        if self.class_maxdim is not None and self.class_maxdim > self.maxdim:
+            raise ValueError(
+                f"topology.class_maxdim={self.class_maxdim} is above topology.maxdim={self.maxdim}; "
+                f"set class_maxdim to at most {self.maxdim} (or null for the same as maxdim)"
+            )
+        return self
+
+    def for_classes(self) -> TopologyConfig:
+        """These settings with ``maxdim`` lowered to ``class_maxdim``: what the per-class clouds compute."""
+        if self.class_maxdim is None or self.class_maxdim == self.maxdim:
+            return self
+        return self.model_copy(update={"maxdim": self.class_maxdim})
 
     @model_validator(mode="after")
     def _address_needs_dask(self) -> TopologyConfig:

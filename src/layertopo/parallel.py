@@ -468,7 +468,7 @@ def run_topology_jobs(
 ) -> list[JobResult]:
     """Results of ``job`` (``analyze_cloud``) for every job, in order; a cloud identical to one already in
     ``cache`` (same values and labels, e.g. the input layer at every epoch) is computed once."""
-    hashes = [_cloud_hash(X, labels) for X, labels, _ in jobs]
+    hashes = [_cloud_hash(X, labels, config.maxdim) for X, labels, _ in jobs]
     todo = [h for h in dict.fromkeys(hashes) if h not in cache]
     pending = [jobs[hashes.index(h)] for h in todo]
     for h, result in zip(todo, run_jobs(pending, config, n_jobs=config.n_jobs, job=job), strict=True):
@@ -476,9 +476,22 @@ def run_topology_jobs(
     return [cache[h] for h in hashes]
 
 
-def _cloud_hash(X: np.ndarray, labels: np.ndarray | None) -> str:
+def run_label_jobs(
+    jobs: list[Job], is_class: Sequence[bool], config: TopologyConfig, cache: dict[str, JobResult]
+) -> list[JobResult]:
+    """``run_topology_jobs`` where the per-class clouds (``is_class``) get ``config.for_classes()`` (H0 only by
+    default) and the all-classes clouds ``config``; results in the order of ``jobs``."""
+    results: list[JobResult | None] = [None] * len(jobs)
+    for flag, settings in ((False, config), (True, config.for_classes())):
+        index = [i for i, c in enumerate(is_class) if bool(c) == flag]
+        for i, result in zip(index, run_topology_jobs([jobs[i] for i in index], settings, cache), strict=True):
+            results[i] = result
+    return results  # type: ignore[return-value]
+
+
+def _cloud_hash(X: np.ndarray, labels: np.ndarray | None, maxdim: int) -> str:
     digest = hashlib.sha1(np.ascontiguousarray(X).view(np.uint8))
-    digest.update(str(X.shape).encode())
+    digest.update(f"{X.shape} maxdim={maxdim}".encode())
     if labels is not None:
         digest.update(np.ascontiguousarray(labels).view(np.uint8))
     return digest.hexdigest()

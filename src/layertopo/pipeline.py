@@ -28,7 +28,7 @@ from layertopo.capture import capture_activations
 from layertopo.config import ExperimentConfig, TrainingConfig, config_to_yaml, resolve_width
 from layertopo.data import Dataset, best_accuracy, make_dataset
 from layertopo.models import build_mlp, layer_names
-from layertopo.parallel import JobResult, close_pool, run_topology_jobs
+from layertopo.parallel import JobResult, close_pool, run_label_jobs
 from layertopo.processes import map_in_processes
 from layertopo.store import (
     RunStore,
@@ -354,7 +354,7 @@ def _topology_unit(
         where = f"model={name} seed={seed} epoch={epoch} layer={layer} split={split} label={label}"
         keys.append((layer, split, label))
         jobs.append((X, labels, where))
-    results = run_topology_jobs(jobs, config.topology, cache)
+    results = run_label_jobs(jobs, [label != "all" for _, _, label in keys], config.topology, cache)
     rows, dgms, timings = [], {}, []
     for (layer, split, label), (diagrams, cloud_rows, seconds) in zip(keys, results, strict=True):
         base = {

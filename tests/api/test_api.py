@@ -37,7 +37,8 @@ def blobs_analysis() -> layertopo.Analysis:
 def test_two_blobs_give_two_components_and_pure_classes(blobs_analysis):
     rows = blobs_analysis.summaries
     assert list(rows.columns[:3]) == ["layer", "layer_index", "label"]
-    assert len(rows) == 2 * 3 * 2  # layers x labels (all, a, b) x dims
+    assert len(rows) == 2 * (2 + 1 + 1)  # layers x (label all: H0 and H1; labels a and b: H0)
+    assert set(rows.loc[rows["label"] != "all", "dim"]) == {0}
     b0 = blobs_analysis.table("betti_significant", dim=0)
     assert b0.loc["input", "all"] == 2 and b0.loc["0", "all"] == 2
     assert (b0[["a", "b"]] == 1).all().all()
@@ -71,6 +72,25 @@ def test_compare_with_itself_is_symmetric_with_a_zero_diagonal(blobs_analysis):
     assert raw == pytest.approx(merge, rel=1e-3)  # the blobs' merge height doubles: it moves by its own value
 
 
+def test_class_maxdim_sets_the_homology_of_the_per_class_clouds():
+    X, y = two_blobs(n=40)
+    both = FAST.model_copy(update={"class_maxdim": None})
+    rows = layertopo.analyze(doubling_model(), X, y, ["input"], topology=both).summaries
+    assert sorted(rows.groupby("label")["dim"].apply(tuple).to_dict().items()) == [
+        ("a", (0, 1)),
+        ("all", (0, 1)),
+        ("b", (0, 1)),
+    ]
+    h0 = layertopo.analyze(doubling_model(), X, y, ["input"], topology=FAST).summaries
+    key = ["label", "dim"]
+    pd.testing.assert_frame_equal(  # the H0 rows are the same whatever the classes' maxdim
+        h0[h0["dim"] == 0].sort_values(key).reset_index(drop=True)[["label", "betti_significant", "longest"]],
+        rows[rows["dim"] == 0].sort_values(key).reset_index(drop=True)[["label", "betti_significant", "longest"]],
+    )
+    with pytest.raises(ValueError, match="class_maxdim=1 is above topology.maxdim=0"):
+        layertopo.TopologyConfig(maxdim=0, class_maxdim=1)
+
+
 def test_compare_two_analyses_layer_by_layer(blobs_analysis):
     X, y = two_blobs(seed=1)
     other = layertopo.analyze(doubling_model(), X, y, ["input", "0"], topology=FAST, per_class=False)
@@ -84,6 +104,8 @@ def test_compare_two_analyses_layer_by_layer(blobs_analysis):
 def test_compare_rejects_what_was_not_computed(blobs_analysis):
     with pytest.raises(ValueError, match="dim=2 was not computed"):
         layertopo.compare(blobs_analysis, dim=2)
+    with pytest.raises(ValueError, match="dim=1 was not computed for the per-class cloud 'a'.*class_maxdim"):
+        layertopo.compare(blobs_analysis, dim=1, label="a")
     with pytest.raises(ValueError, match=r"label 'c' not in the analysis; valid labels: \['all', 'a', 'b'\]"):
         layertopo.compare(blobs_analysis, label="c")
 

@@ -1,7 +1,7 @@
 import numpy as np
 
 from layertopo.topology.comparisons import comparison_rows
-from layertopo.topology.distances import bottleneck_distance
+from layertopo.topology.distances import bottleneck_distance, wasserstein_distance
 
 
 def _diagrams():
@@ -43,3 +43,20 @@ def test_diagrams_are_compared_after_scaling_by_the_cloud_radius():
     assert all(r["bottleneck"] <= r["bottleneck_tolerance"] and r["wasserstein"] < 1e-12 for r in rows)
     raw = comparison_rows(diagrams, {}, ["input", "hidden1"])
     assert raw[0]["bottleneck"] > 1
+
+
+def test_wasserstein_is_computed_for_h0_only_unless_asked():
+    diagrams = _diagrams()
+    layers = ["input", "hidden1", "logits"]
+    rows = comparison_rows(diagrams, {}, layers)
+    both = comparison_rows(diagrams, {}, layers, wasserstein_dims=(0, 1))
+    assert len(rows) == len(both)
+    for row, full in zip(rows, both, strict=True):
+        assert row["bottleneck"] == full["bottleneck"]
+        a = diagrams[(row["epoch"], row["layer"], row["split"], row["dim"])]
+        b = diagrams[(row["other_epoch"], row["other_layer"], row["other_split"], row["dim"])]
+        assert full["wasserstein"] == wasserstein_distance(a, b) > 0
+        if row["dim"] == 0:
+            assert row["wasserstein"] == full["wasserstein"]
+        else:
+            assert np.isnan(row["wasserstein"])

@@ -63,3 +63,21 @@ def test_labels_of_the_wrong_length_are_refused_before_any_work():
     X = np.random.default_rng(4).standard_normal((50, 2))
     with pytest.raises(ValueError, match=r"labels \(layer=h1\) must have shape \(50,\)"):
         persistence_diagrams(X, labels=np.zeros(49), where="layer=h1")
+
+
+@pytest.mark.parametrize("scale", [1.0, 1e4, 1e-4])
+def test_gram_trick_values_are_exact_after_the_cdist_refinement(scale):
+    from layertopo.topology.metrics import nearest_euclidean
+    from layertopo.topology.summaries import class_margin
+
+    rng = np.random.default_rng(1)
+    X = scale * (rng.standard_normal((700, 16)) + 50)  # far from the origin: the Gram trick cancels badly
+    labels = rng.integers(0, 3, len(X))
+    exact = cdist(X, X[:40]).min(axis=1) ** 2
+    nearest, slack = nearest_euclidean(X, X[:40], block=128)
+    assert np.all(np.abs(nearest - exact) <= slack)
+    assert cover_radius(X, np.arange(40)) == np.sqrt(exact).max()
+    margins = [cdist(X[labels == a], X[labels == b]).min() for a, b in ((0, 1), (0, 2), (1, 2))]
+    assert class_margin(X, labels, block=128) == min(margins)
+    idx, radius = maxmin_subsample(X, 50, random_state=2)
+    assert radius == cdist(X, X[idx]).min(axis=1).max()

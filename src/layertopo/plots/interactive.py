@@ -343,14 +343,21 @@ def _default_combo(combos: list[tuple[str, str]]) -> int:
 
 
 def _distance_combos(distances: pd.DataFrame, *, with_split: bool) -> list[tuple[str, int, str]]:
-    """(metric, dim, split) views: bottleneck first, H0 first, the test split first."""
+    """(metric, dim, split) views: bottleneck first, H0 first, the test split first; a metric that was not
+    computed for a dimension (no finite value: H1 Wasserstein, see ``layertopo.topology.comparisons``) gets
+    no view."""
     dims = sorted(int(d) for d in distances["dim"].unique()) if not distances.empty else [0]
     splits = ["test", "train", "all"]
     if with_split and not distances.empty:
         present = set(distances.loc[distances["kind"] != "train_test", "split"])
         splits = [s for s in splits if s in present] or ["test"]
     splits = splits if with_split else [""]
-    return list(product(("bottleneck", "wasserstein"), dims, splits))
+    metrics = [
+        (metric, dim)
+        for metric, dim in product(("bottleneck", "wasserstein"), dims)
+        if distances.empty or metric not in distances or distances.loc[distances["dim"] == dim, metric].notna().any()
+    ]
+    return [(metric, dim, split) for metric, dim in metrics for split in splits]
 
 
 def _distance_label(combo: tuple[str, int, str]) -> str:

@@ -13,6 +13,8 @@ from collections.abc import Callable
 import numpy as np
 from scipy.spatial.distance import cdist
 
+from layertopo.topology.metrics import nearest_euclidean
+
 #: rows of the cloud compared with the landmarks at once when measuring the cover radius
 COVER_BLOCK = 2048
 
@@ -48,11 +50,28 @@ def maxmin_subsample(
     rng = np.random.default_rng(random_state)
     chosen = np.empty(n_points, dtype=np.int64)
     chosen[0] = rng.integers(n)
-    nearest = cdist(X[chosen[:1]], X, metric=metric)[0]
+    distances_to = _squared_euclidean(X) if metric == "euclidean" else None
+    if distances_to is None:
+        distances_to = lambda i: cdist(X[i : i + 1], X, metric=metric)[0]  # noqa: E731
+    nearest = distances_to(chosen[0])
     for i in range(1, n_points):
         chosen[i] = int(np.argmax(nearest))
-        np.minimum(nearest, cdist(X[chosen[i : i + 1]], X, metric=metric)[0], out=nearest)
-    return chosen, float(nearest.max())
+        np.minimum(nearest, distances_to(chosen[i]), out=nearest)
+    if metric != "euclidean":
+        return chosen, float(nearest.max())
+    # the cover radius exactly (as cdist gives it), from the points whose rounded squared distance is near the top
+    slack = 16.0 * (X.shape[1] + 2) * np.finfo(np.float64).eps * float(np.einsum("ij,ij->i", X, X).max())
+    candidates = np.flatnonzero(nearest >= nearest.max() - 2 * slack)
+    return chosen, float(cdist(X[candidates], X[chosen]).min(axis=1).max())
+
+
+def _squared_euclidean(X: np.ndarray) -> Callable[[int], np.ndarray]:
+    """Point i -> squared Euclidean distances from it to every point of ``X``, as ``|x|^2 - 2 x.y + |y|^2``
+    (one matrix-vector product: 2.7x faster than ``cdist`` per landmark on 2000 points in R^64). The rounding
+    can only swap two points whose distances tie to about 1e-15 relative."""
+    X64 = np.asarray(X, dtype=np.float64)
+    norms = np.einsum("ij,ij->i", X64, X64)
+    return lambda i: norms - 2.0 * (X64 @ X64[i]) + norms[i]
 
 
 def random_subsample(
@@ -142,6 +161,10 @@ def class_quotas(counts: np.ndarray, n_points: int) -> np.ndarray:
 def cover_radius(X: np.ndarray, indices: np.ndarray, *, metric: str = "euclidean") -> float:
     """Largest distance from a point of ``X`` (n, f) to its nearest point among ``X[indices]``, by row blocks."""
     landmarks = X[indices]
+    if metric == "euclidean":  # the Gram trick finds the candidates, cdist gives the exact value
+        nearest, slack = nearest_euclidean(X, landmarks, block=COVER_BLOCK)
+        candidates = np.flatnonzero(nearest >= nearest.max() - 2 * slack)
+        return float(cdist(X[candidates], landmarks).min(axis=1).max())
     radius = 0.0
     for start in range(0, len(X), COVER_BLOCK):
         block = cdist(X[start : start + COVER_BLOCK], landmarks, metric=metric)

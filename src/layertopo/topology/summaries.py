@@ -9,6 +9,7 @@ import numpy as np
 
 from layertopo.config import SignificanceConfig
 from layertopo.topology.diagrams import PersistenceResult
+from layertopo.topology.metrics import nearest_euclidean
 from layertopo.topology.significance import MergeTree, significant_features
 
 
@@ -91,8 +92,9 @@ def class_margin(X: np.ndarray, labels: np.ndarray | None, *, block: int = 2048)
     best = np.inf
     for i, c in enumerate(classes[:-1]):
         mine, others = X[labels == c], X[np.isin(labels, classes[i + 1 :])]
-        for start in range(0, len(mine), block):
-            best = min(best, float(cdist(mine[start : start + block], others).min()))
+        nearest, slack = nearest_euclidean(mine, others, block=block)  # candidates; cdist gives the exact value
+        candidates = np.flatnonzero(nearest <= nearest.min() + 2 * slack)
+        best = min(best, float(cdist(mine[candidates], others).min()))
     return best
 
 
