@@ -90,6 +90,7 @@ def _expected(f: Finding, s: pd.DataFrame, d: pd.DataFrame, h: pd.DataFrame, p: 
                 out |= _pair(f"onset_{split}", found)
         return out
     if f.kind == "dimension":
+
         def dims(layer, epoch):
             return _h0(s, m, "test", layer, epoch).query("label == 'all'")["pca_dims_95"]
 
@@ -236,7 +237,7 @@ def test_findings_on_a_table_with_known_answers():
     assert comparison.numbers["above_good"] == pytest.approx(0.95)
     assert comparison.numbers["above_good_sd"] == pytest.approx(0.01)
     assert comparison.numbers["chance_bad"] == 0.5 and comparison.numbers["above_bad"] == pytest.approx(-0.03)
-    assert "'good' 0.95 ± 0.01 (purity 0.975 ± 0.005, chance 0.5 ± 0; hidden2, epoch 5)" in comparison.text
+    assert "'good' 0.95 ± 0.01 (purity 0.975 ± 0.005, chance 0.5 ± 0.0; hidden2, epoch 5)" in comparison.text
     separated = findings[("good", "separation")]
     assert separated.where["layer"] == "hidden1"
     assert separated.numbers == pytest.approx({"above": 0.99, "above_sd": 0.01})
@@ -259,6 +260,25 @@ def test_a_model_at_chance_is_said_to_be_at_chance():
     table.loc[table["model"] == "bad", "purity_above_chance"] = -0.01
     stuck = {(f.model, f.kind): f for f in topology_findings(table)}[("bad", "no_separation")]
     assert "no better than chance" in stuck.text and "separated (" not in stuck.text
+
+
+def test_with_overlapping_classes_the_reachable_purity_is_said():
+    table = _toy_summaries()
+    table.loc[table["model"] == "bad", "purity_above_chance"] = 0.5
+    findings = {(f.model, f.kind): f for f in topology_findings(table, bayes=0.97)}
+    stuck = findings[("bad", "no_separation")]
+    assert stuck.numbers["reachable"] == pytest.approx(0.94) and stuck.numbers["best"] == pytest.approx(0.5)
+    assert "below the separated level (0.9)" in stuck.text and "Bayes accuracy 0.97" in stuck.text
+    assert "would score about 0.94" in stuck.text
+    separable = {(f.model, f.kind): f for f in topology_findings(table, bayes=1.0)}[("bad", "no_separation")]
+    assert "reachable" not in separable.numbers and "Bayes" not in separable.text
+
+
+def test_spreads_are_written_to_the_decimals_of_their_mean():
+    assert fmt_spread(0.761, 0.0168) == "0.761 ± 0.017"
+    assert fmt_spread(40.0, 14.14) == "40 ± 14"
+    assert fmt_spread(1.0, 0.0) == "1 ± 0"
+    assert fmt_spread(0.5, float("nan")) == "0.5 ± nan"
 
 
 def test_rejected_rows_do_not_count():

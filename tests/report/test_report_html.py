@@ -148,8 +148,14 @@ def test_findings_in_the_report_are_the_analysis_findings(quick_report):
     distances = pd.read_parquet(quick_report.run_dir / "distances.parquet")
     history = pd.read_parquet(quick_report.run_dir / "history.parquet")
     probes = pd.read_parquet(quick_report.run_dir / "probes.parquet")
+    bayes = json.loads((quick_report.run_dir / "manifest.json").read_text())["data"]["bayes_accuracy"]
     findings = topology_findings(
-        summaries, distances=distances, models=["good", "narrow_first", "narrow_middle"], history=history, probes=probes
+        summaries,
+        distances=distances,
+        models=["good", "narrow_first", "narrow_middle"],
+        history=history,
+        probes=probes,
+        bayes=bayes,
     )
     section = quick_report.text.split('<section id="findings">')[1]
     assert len(findings) >= 15

@@ -52,7 +52,14 @@ def _onset(ok: pd.Series) -> float:
 
 
 SETTLING_COLUMNS = [
-    "model", "seed", "layer", "floor", "settled", "largest_step", "largest_step_epoch", "accuracy_epoch",
+    "model",
+    "seed",
+    "layer",
+    "floor",
+    "settled",
+    "largest_step",
+    "largest_step_epoch",
+    "accuracy_epoch",
 ]
 
 

@@ -46,8 +46,12 @@ def fmt(value: float) -> str:
 
 
 def fmt_spread(mean: float, sd: float) -> str:
-    """A mean over seeds with its standard deviation: ``0.953 ± 0.01``."""
-    return f"{fmt(mean)} ± {fmt(sd)}"
+    """A mean over seeds with its standard deviation to as many decimals: ``0.953 ± 0.010``, ``40 ± 14``."""
+    text = fmt(mean)
+    if not np.isfinite(sd) or "e" in text or not np.isfinite(mean):
+        return f"{text} ± {fmt(sd)}"
+    decimals = len(text.split(".")[1]) if "." in text else 0
+    return f"{text} ± {sd:.{decimals}f}"
 
 
 def topology_findings(
@@ -58,6 +62,7 @@ def topology_findings(
     models: list[str] | None = None,
     history: pd.DataFrame | None = None,
     probes: pd.DataFrame | None = None,
+    bayes: float | None = None,
 ) -> list[Finding]:
     """Findings per model, and a comparison of the models first.
 
@@ -69,6 +74,8 @@ def topology_findings(
     models : the order in which models are reported (default: as they appear in ``summaries``)
     history : the training history; with distances, it places the settling of the shape against the accuracy
     probes : the linear probes table (``probes.parquet``); without it the ``probe`` finding is left out
+    bayes : the Bayes accuracy of the data; below 1 the classes overlap, and a finding that no layer separates
+        them says how far the overlap lets purity go (a tree cut exactly at the Bayes boundary)
 
     Returns
     -------
@@ -92,7 +99,7 @@ def topology_findings(
         loops = bool((table[table["dim"] == 1]["betti_significant"] > 0).any())
         candidates = [
             _last_hidden(everything, model, layer, first, last, split),
-            _separation(table, model, last, split),
+            _separation(table, model, last, split, bayes),
             _onset(everything, model, layer),
             _dimension(table, model, layer, first, last, split),
             _loops(table, model, split),
@@ -171,7 +178,7 @@ def _last_hidden(table: pd.DataFrame, model: str, layer: str, first: int, last: 
     return Finding(model, text, numbers, "last_hidden", {"layer": layer, "epoch": last, "first_epoch": first}, source)
 
 
-def _separation(table: pd.DataFrame, model: str, last: int, split: str) -> Finding:
+def _separation(table: pd.DataFrame, model: str, last: int, split: str, bayes: float | None = None) -> Finding:
     h0 = table[(table["dim"] == 0) & (table["epoch"] == last) & (table["label"] == "all")]
     source = f"summaries: split={split}, label=all, dim=0, epoch={last}, purity_above_chance"
     by_layer = h0.groupby(["layer_index", "layer"])["purity_above_chance"]
@@ -190,12 +197,20 @@ def _separation(table: pd.DataFrame, model: str, last: int, split: str) -> Findi
         return Finding(model, f"'{model}', epoch {last}: no class purity recorded.", {}, "no_separation", {}, source)
     key = means.idxmax()
     best = (float(means[key]), float(sds[key]))
-    verdict = "no better than chance" if best[0] <= 0 else "below the separated level"
+    verdict = "no better than chance" if best[0] <= 0 else f"below the separated level ({SEPARATED})"
     text = (
         f"'{model}', epoch {last}: no layer separates the classes; the best purity above chance is "
         f"{fmt_spread(*best)} (at {key[1]}), {verdict}."
     )
-    return Finding(model, text, _named("best", best), "no_separation", {"layer": str(key[1]), "epoch": last}, source)
+    numbers = _named("best", best)
+    if bayes is not None and np.isfinite(bayes) and 0.5 < bayes < 1:
+        reachable = (bayes - 0.5) / 0.5  # two balanced classes: purity of the Bayes partition, above chance 0.5
+        numbers["reachable"] = reachable
+        text = text[:-1] + (
+            f"; the classes overlap (Bayes accuracy {fmt(bayes)}), so even a tree cut exactly at the Bayes "
+            f"boundary would score about {fmt(reachable)}."
+        )
+    return Finding(model, text, numbers, "no_separation", {"layer": str(key[1]), "epoch": last}, source)
 
 
 def _dimension(table: pd.DataFrame, model: str, layer: str, first: int, last: int, split: str) -> Finding | None:
@@ -328,9 +343,7 @@ def _probe(probes: pd.DataFrame, model: str, first: int, last: int) -> Finding |
         value = _spread(at_last[at_last["layer"] == layer], "radius_r2")
         numbers |= _named(f"r2_{layer}", value)
         parts.append(f"{layer} {fmt_spread(*value)}")
-    text = (
-        f"'{model}', epoch {last}: R² of a linear read-out of the input radius (test split): " + ", ".join(parts)
-    )
+    text = f"'{model}', epoch {last}: R² of a linear read-out of the input radius (test split): " + ", ".join(parts)
     where: dict[str, str | int] = {"epoch": last}
     hidden = at_last[at_last["layer"].str.startswith("hidden")]
     widths = hidden.groupby("layer")["width"].min()
@@ -340,16 +353,13 @@ def _probe(probes: pd.DataFrame, model: str, first: int, last: int) -> Finding |
         numbers |= _named("narrow_start", start)
         where["narrow_layer"] = narrow
         text += (
-            f"; its narrowest layer {narrow} ({int(widths.min())} units) reads {fmt_spread(*start)} at epoch "
-            f"{first}"
+            f"; its narrowest layer {narrow} ({int(widths.min())} units) reads {fmt_spread(*start)} at epoch {first}"
         )
     source = "probes: split=test, radius_r2 (ridge read-out of the input norm, 3-fold cross-validated)"
     return Finding(model, text + ".", numbers, "probe", where, source)
 
 
-def _margin(
-    summaries: pd.DataFrame, distances: pd.DataFrame, model: str, layer: str, last: int
-) -> Finding | None:
+def _margin(summaries: pd.DataFrame, distances: pd.DataFrame, model: str, layer: str, last: int) -> Finding | None:
     """Closest points of different classes on train and test, and the train-test H0 distance against the floor."""
     table = margins(summaries)
     cell = table[(table["model"] == model) & (table["layer"] == layer) & (table["epoch"] == last)]
@@ -437,7 +447,6 @@ def _named(name: str, value: tuple[float, float]) -> dict[str, float]:
 
 def _pair(numbers: dict[str, float], name: str) -> tuple[float, float]:
     return numbers[name], numbers[f"{name}_sd"]
-
 
 
 def _first_separating_layer(means: pd.Series) -> str | None:

@@ -10,7 +10,8 @@ than against 1, by the share of the way from chance to it, ``(accuracy - chance)
 
 A model *overfits* when its train-test gap exceeds ``gap_tolerance`` **and** its mean test loss ends more
 than ``loss_rise`` above its minimum over epochs: the gap costs it on new data. A train accuracy above the
-Bayes accuracy (by more than ``gap_tolerance``) means it *memorises* points that even the best classifier
+Bayes accuracy by more than half the Bayes error (0.985 for Bayes 0.970: four standard deviations of the Bayes
+classifier's own accuracy on 2000 training points) means it *memorises* points that even the best classifier
 gets wrong; that is said, but it is not overfitting unless the test loss rises. With a validation split, the
 epoch of lowest validation loss (where a practitioner would stop) is recorded per seed, with the test
 accuracy there. A model whose first hidden layer has ``k`` units sees only a rank-k projection of the input:
@@ -116,7 +117,7 @@ def training_verdicts(
             bayes_accuracy=bayes,
             chance=chance,
             share_of_bayes=share,
-            memorises=bool(train_acc.mean() > bayes + gap_tolerance),
+            memorises=bool(train_acc.mean() > bayes + (1 - bayes) / 2),
             ceiling=float(ceiling.get("value", np.nan)),
             first_width=int(ceiling.get("first_width", 0)),
             selected_epochs=[int(e) for e in selected.values],

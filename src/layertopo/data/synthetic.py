@@ -173,8 +173,12 @@ def shells(
             f"spread over U{list(span)}"
         ),
         params={
-            "inner_low": inner[0], "inner_high": inner[1], "outer_low": outer[0], "outer_high": outer[1],
-            "halo": halo, "noise": noise,
+            "inner_low": inner[0],
+            "inner_high": inner[1],
+            "outer_low": outer[0],
+            "outer_high": outer[1],
+            "halo": halo,
+            "noise": noise,
         },  # fmt: skip
     )
 
@@ -259,9 +263,7 @@ def make_dataset(data: str | DataSpec = "shells", **fields: Any) -> Dataset:
     elif fields:
         raise TypeError("give either a data configuration or a kind name with its fields, not both")
     params = data.model_dump(exclude={"kind", "dim", "n_train", "n_test", "n_val", "seed"})
-    return DATASETS[data.kind](
-        data.n_train, data.n_test, data.dim, n_val=data.n_val, random_state=data.seed, **params
-    )
+    return DATASETS[data.kind](data.n_train, data.n_test, data.dim, n_val=data.n_val, random_state=data.seed, **params)
 
 
 def best_accuracy(data: DataSpec, k: int | None = None) -> Accuracy | None:

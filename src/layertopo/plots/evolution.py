@@ -72,8 +72,14 @@ def evolution_grid(
     positions, position = snapshot_positions(epochs)
     grids = {
         (column, model): summary_grid(
-            summaries, model=model, column=column, dim=dim, split=split, label="all",
-            layers=list(layers.get(model, [])), epochs=epochs,
+            summaries,
+            model=model,
+            column=column,
+            dim=dim,
+            split=split,
+            label="all",
+            layers=list(layers.get(model, [])),
+            epochs=epochs,
         )  # fmt: skip
         for (column, dim, _, _), model in product(SMALL_MULTIPLES, models)
     }

@@ -124,8 +124,14 @@ def report_context(run: RunData) -> dict[str, Any]:
 
     runs = run.manifest.get("runs", {})
     verdicts = run_verdicts(run.history, run.manifest)
+    bayes = (run.manifest.get("data") or {}).get("bayes_accuracy")
     findings = topology_findings(
-        run.summaries, distances=run.distances, models=run.models, history=run.history, probes=run.probes
+        run.summaries,
+        distances=run.distances,
+        models=run.models,
+        history=run.history,
+        probes=run.probes,
+        bayes=float(bayes) if isinstance(bayes, int | float) else None,
     )
     data = run.manifest.get("data") or {}
     return {
