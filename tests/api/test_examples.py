@@ -65,3 +65,21 @@ def test_digits_cnn_analysis_layer_by_layer():
 def test_examples_guard_their_main_for_spawned_workers(name):
     text = (EXAMPLES / f"{name}.py").read_text()
     assert 'if __name__ == "__main__":' in text and "def main(" in text
+
+
+def test_default_results_reads_the_readme_table_from_a_run(quick_run):
+    table = load_example("default_results").results_table(quick_run.run_dir).splitlines()
+    assert table[0] == "| | `good` | `narrow_first` | `narrow_middle` |" and len(table) == 2 + 8
+    cells = {line.split(" | ")[0][2:]: line.strip("| ").split(" | ")[1:] for line in table[2:]}
+    verdicts = {v["model"]: v for v in quick_run.manifest["verdicts"]}
+    test = cells["test accuracy, epoch 30 (Bayes 0.970)"]
+    assert test[0] == f"{verdicts['good']['test_accuracy']:.3f} ± {verdicts['good']['test_accuracy_std']:.3f}"
+    assert cells["ceiling of the narrow first layer"] == ["-", f"{verdicts['narrow_first']['ceiling']:.3f}", "-"]
+    radius = cells["radius R² of the narrowest hidden layer"]
+    assert radius[1].endswith("(hidden1, 3 units)") and radius[2].endswith("(hidden3, 3 units)")
+    s = quick_run.summaries
+    at = s[(s["model"] == "good") & (s["epoch"] == 30) & (s["layer"] == "hidden4") & (s["dim"] == 0)]
+    purity = at[(at["split"] == "test") & (at["label"] == "all")]["purity_above_chance"]
+    assert cells["hidden4, test: class purity above chance (0 chance, 1 separated)"][0] == (
+        f"{purity.mean():.2f} ± {purity.std(ddof=0):.2f}"
+    )
