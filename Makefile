@@ -3,18 +3,28 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+DEV_STAMP := $(VENV)/.installed-dev
+# torch is pinned here, on every pip line, so that no dependency pulls another (multi-GB) build;
+# pyproject.toml only asks for torch>=2.1, so that `pip install layertopo` keeps a user's own torch.
+TORCH := torch==2.13.0
 
-.PHONY: install browser demo test lint bench clean
+.PHONY: install install-dev browser demo test lint bench clean
 
+# What the demo needs: the library and its runtime dependencies.
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	# torch is pinned first so that no dependency pulls another (multi-GB) build.
-	$(BIN)/pip install --quiet torch==2.13.0
-	$(BIN)/pip install --quiet -e ".[dev]" torch==2.13.0
+	$(BIN)/pip install --quiet $(TORCH)
+	$(BIN)/pip install --quiet -e . $(TORCH)
 	touch $(STAMP)
 
+# What the tests need on top: pytest, ruff, Playwright, Dask, TensorBoard, mkdocs.
+$(DEV_STAMP): $(STAMP)
+	$(BIN)/pip install --quiet -e ".[dev]" $(TORCH)
+	touch $(DEV_STAMP)
+
 install: $(STAMP)
+install-dev: $(DEV_STAMP)
 
 # Debian's Chromium for the report's browser test (never a downloaded browser build).
 browser:
@@ -25,11 +35,14 @@ browser:
 demo: $(STAMP)
 	$(BIN)/layertopo run --config configs/default.yaml --resume runs/default
 
-test: $(STAMP) browser
+# the Python environment and the browser install side by side (pip works the disk, apt the network)
+test:
+	$(MAKE) --no-print-directory -j2 $(DEV_STAMP) browser
 	$(BIN)/ruff check src tests benchmarks examples
+	$(BIN)/ruff format --check src tests benchmarks examples
 	$(BIN)/pytest
 
-bench: $(STAMP)
+bench: $(DEV_STAMP)
 	$(BIN)/python benchmarks/topology.py
 
 clean:

@@ -8,6 +8,8 @@ import pytest
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 ROOT = Path(__file__).resolve().parents[1]
+#: the smallest run that makes every kind of write (two models, two seeds, three snapshots, seconds to run)
+TINY = ROOT / "tests" / "reliability" / "tiny.yaml"
 
 
 @pytest.fixture(scope="session")
@@ -15,6 +17,13 @@ def quick_config():
     from layertopo.config import load_config
 
     return load_config(ROOT / "configs" / "quick.yaml")
+
+
+@pytest.fixture(scope="session")
+def tiny_config():
+    from layertopo.config import load_config
+
+    return load_config(TINY)
 
 
 @pytest.fixture(scope="session")

@@ -134,16 +134,17 @@ def dask_cluster():
 
 
 def test_dask_gives_the_local_results_on_the_quick_topology_stage(dask_cluster, quick_run, quick_config):
-    """Every unit of the quick.yaml run, recomputed through the pipeline's own code path on a 2-worker Dask
-    LocalCluster, gives exactly the stored (local executor) summaries and diagrams."""
+    """The first and last snapshots of seed 0 of every model of the quick.yaml run, recomputed through the
+    pipeline's own code path on a 2-worker Dask LocalCluster, give exactly the stored (local executor)
+    summaries and diagrams."""
     config = quick_config.model_copy(update={"topology": quick_config.topology.model_copy(update=DASK)})
     d = config.data
     dataset = make_dataset(d.kind, n_train=d.n_train, n_test=d.n_test, dim=d.dim, noise=d.noise, seed=d.seed)
     store = RunStore(quick_run.run_dir)
     cache = {}
     for name in config.models:
-        for seed in config.training.seeds:
-            for epoch in config.capture.epochs:
+        for seed in config.training.seeds[:1]:
+            for epoch in (config.capture.epochs[0], config.capture.epochs[-1]):
                 rows, dgms, _ = _topology_unit(config, dataset, store, name, seed, epoch, cache)
                 pd.testing.assert_frame_equal(
                     pd.DataFrame(rows), pd.read_parquet(store.summaries_part(name, seed, epoch))
