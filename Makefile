@@ -40,7 +40,7 @@ test:
 	$(MAKE) --no-print-directory -j2 $(DEV_STAMP) browser
 	$(BIN)/ruff check src tests benchmarks examples
 	$(BIN)/ruff format --check src tests benchmarks examples
-	$(BIN)/pytest
+	$(BIN)/pytest -n 2  # two workers: the shared quick run is built once (tests/conftest.py)
 
 bench: $(DEV_STAMP)
 	$(BIN)/python benchmarks/topology.py

@@ -28,7 +28,28 @@ def tiny_config():
 
 @pytest.fixture(scope="session")
 def quick_run(tmp_path_factory, quick_config):
-    """One finished quick.yaml run shared by the tests that only read it."""
-    from layertopo.pipeline import run_experiment
+    """One finished quick.yaml run shared by the tests that only read it.
 
-    return run_experiment(quick_config, tmp_path_factory.mktemp("quick") / "run")
+    Under pytest-xdist (``make test`` runs two workers) the first worker that needs it builds it in the
+    session's shared temporary folder while holding a file lock; the other worker waits and reads it.
+    """
+    import json
+
+    import pandas as pd
+    from filelock import FileLock
+
+    from layertopo.pipeline import RunResult, run_experiment
+
+    if os.environ.get("PYTEST_XDIST_WORKER") is None:
+        return run_experiment(quick_config, tmp_path_factory.mktemp("quick") / "run")
+    shared = tmp_path_factory.getbasetemp().parent / "quick-shared"
+    with FileLock(f"{shared}.lock"):
+        run = shared / "run"
+        if (run / "report.html").exists():
+            return RunResult(
+                run,
+                pd.read_parquet(run / "history.parquet"),
+                pd.read_parquet(run / "summaries.parquet"),
+                json.loads((run / "manifest.json").read_text()),
+            )
+        return run_experiment(quick_config, run)

@@ -31,6 +31,8 @@ from layertopo.models import build_mlp, layer_names
 from layertopo.parallel import JobResult, close_pool, run_label_jobs
 from layertopo.processes import map_in_processes
 from layertopo.store import (
+    LOCK_NAME,
+    TEMP_PREFIX,
     RunStore,
     atomic_write_bytes,
     atomic_write_text,
@@ -45,6 +47,10 @@ from layertopo.training.workers import train_units
 
 #: progress(stage, done, total): stage is "training" or "topology".
 Progress = Callable[[str, int, int], None]
+
+#: below this many bars in all the diagrams of a run, the distance stage runs in this process: two spawned
+#: workers take about 2 s each to start, more than the whole stage of tests/reliability/tiny.yaml (17,000 bars)
+SMALL_DISTANCE_STAGE = 50_000
 
 KEY_COLUMNS = ["model", "seed", "epoch", "layer", "layer_index", "split", "label", "dim"]
 
@@ -77,6 +83,15 @@ def run_experiment(
     """
     store = RunStore(out_dir)
     store.open()
+    try:
+        return _run_locked(config, store, resume, progress, build_report)
+    finally:
+        store.unlock()
+
+
+def _run_locked(
+    config: ExperimentConfig, store: RunStore, resume: bool, progress: Progress | None, build_report: bool
+) -> RunResult:
     store.check_free_space(estimate_run_bytes(config))
     _check_resumable(store, config, resume)
     atomic_write_text(store.path("config.yaml"), config_to_yaml(config))
@@ -378,7 +393,9 @@ def distances_all(config: ExperimentConfig, dataset: Dataset, store: RunStore, s
     noise floor of each training cloud, one job per (model, seed), written to ``distances.parquet``."""
     units = [(name, seed) for name in config.models for seed in config.training.seeds]
     jobs = [_comparison_inputs(config, dataset, store, summaries, name, seed) for name, seed in units]
-    results = map_in_processes(_distance_rows, jobs, config.topology.n_jobs)
+    bars = sum(len(dgm) for job in jobs for dgm in job[0].values())
+    n_jobs = config.topology.n_jobs if bars >= SMALL_DISTANCE_STAGE else 1  # starting workers would cost more
+    results = map_in_processes(_distance_rows, jobs, n_jobs)
     frames = [
         pd.DataFrame(rows).assign(model=name, seed=seed) for (name, seed), rows in zip(units, results, strict=True)
     ]
@@ -532,8 +549,18 @@ def layer_index(layer: str) -> int:
 
 
 def _check_resumable(store: RunStore, config: ExperimentConfig, resume: bool) -> None:
+    """Refuse to write into a folder that holds another run, or files whose run cannot be told."""
     existing = store.path("config.yaml")
     if not existing.exists():
+        leftovers = sorted(
+            p.name for p in store.root.iterdir() if p.name != LOCK_NAME and not p.name.startswith(TEMP_PREFIX)
+        )
+        if leftovers:
+            raise ValueError(
+                f"{store.root} holds files ({', '.join(leftovers[:6])}) but no config.yaml, so which experiment "
+                "they belong to is unknown and a run here could mix two experiments. Put that run's config.yaml "
+                f"back (then: layertopo run --resume {store.root}), or choose an empty --out folder"
+            )
         return
     if not resume:
         raise FileExistsError(

@@ -26,6 +26,8 @@ import numpy as np
 import pandas as pd
 
 TEMP_PREFIX = ".tmp-layertopo-"
+#: the lock file of a run folder: the pid of the process running in it
+LOCK_NAME = "run.lock"
 
 
 class StoreError(OSError):
@@ -85,6 +87,25 @@ def sweep_temp_files(root: str | Path) -> list[Path]:
     return removed
 
 
+def _lock_holder(path: Path) -> int | None:
+    """The pid written in a lock file, None when it is missing or unreadable."""
+    try:
+        return int(path.read_text().strip())
+    except (OSError, ValueError):
+        return None
+
+
+def _alive(pid: int) -> bool:
+    """Whether a process with this pid exists (signal 0 checks without sending anything)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # it exists, owned by someone else
+    return True
+
+
 class RunStore:
     """Paths and bookkeeping of one run directory (layout in DESIGN.md)."""
 
@@ -92,10 +113,11 @@ class RunStore:
         self.root = Path(root)
 
     def open(self) -> None:
-        """Create the folder, check that it is writable, and sweep orphan temp files."""
+        """Create the folder, check that it is writable, take its lock (``lock``), and sweep orphan temp
+        files (only the lock holder sweeps: another run's files in progress are never touched)."""
         try:
             self.root.mkdir(parents=True, exist_ok=True)
-            probe = self.root / f"{TEMP_PREFIX}probe"
+            probe = self.root / f"{TEMP_PREFIX}probe-{os.getpid()}"
             probe.write_bytes(b"ok")
             probe.unlink()
         except OSError as exc:
@@ -103,7 +125,42 @@ class RunStore:
                 f"cannot write to the run folder {self.root}: {exc.strerror or exc}; "
                 "choose another --out folder or free space there"
             ) from exc
+        self.lock()
         sweep_temp_files(self.root)
+
+    @property
+    def lock_path(self) -> Path:
+        return self.root / LOCK_NAME
+
+    def lock(self) -> None:
+        """Take the folder's lock file (``run.lock``, holding this process's pid), so that a second run on the
+        same folder is refused. A lock left by a process that no longer exists (a killed run) is taken over.
+
+        Raises
+        ------
+        StoreError : another living process holds the lock (its pid is named)
+        """
+        for _ in range(2):
+            try:
+                descriptor = os.open(self.lock_path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+            except FileExistsError:
+                holder = _lock_holder(self.lock_path)
+                if holder is not None and holder != os.getpid() and _alive(holder):
+                    raise StoreError(
+                        f"the run folder {self.root} is in use by process {holder} ({LOCK_NAME}); wait for that "
+                        f"run to finish or stop it, or choose another --out folder"
+                    ) from None
+                self.lock_path.unlink(missing_ok=True)  # stale: its process is gone (or it is ours)
+                continue
+            with os.fdopen(descriptor, "w") as handle:
+                handle.write(str(os.getpid()))
+            return
+        raise StoreError(f"could not take the lock {self.lock_path}: another process keeps creating it")
+
+    def unlock(self) -> None:
+        """Release the lock if this process holds it."""
+        if _lock_holder(self.lock_path) == os.getpid():
+            self.lock_path.unlink(missing_ok=True)
 
     def check_free_space(self, needed: int) -> None:
         """Fail early when the folder's file system has less than ``needed`` bytes free."""

@@ -25,15 +25,18 @@ TABLES = ["history.parquet", "summaries.parquet", "distances.parquet", "projecti
 #: (path part, n-th matching write), in the order a run reaches them: the run kills itself halfway through
 #: that write. Training runs in worker processes (``training.n_jobs: 2``): a worker killed there makes the run
 #: report it (exit code 1, naming the unit and --resume).
+#: Units are trained in order (good/0, good/1, narrow_first/0, narrow_first/1) on two workers. The first kill hits
+#: the first unit's first checkpoint (epoch 0), before the last unit can have started, so the second kill (the last
+#: unit's epoch-3 activations) always finds its write, however the machine's load delays the workers.
 KILL_POINTS = [
-    ("checkpoints/narrow_first:2", "a checkpoint write, in a training worker"),
-    ("activations/good/seed1:3", "an activations write, in a training worker"),
+    ("checkpoints/good/seed0:1", "a checkpoint write, in a training worker"),
+    ("activations/narrow_first/seed1/epoch0003:1", "an activations write, in a training worker"),
     ("diagrams/:5", "a diagram write"),
     ("distances.parquet:1", "the distances table"),
     ("report.html:1", "the report write"),
 ]
-IN_WORKER = {"checkpoints/narrow_first:2", "activations/good/seed1:3"}
-UNIT_NAMED = {"checkpoints/narrow_first:2": "narrow_first/", "activations/good/seed1:3": "good/1"}
+IN_WORKER = {"checkpoints/good/seed0:1", "activations/narrow_first/seed1/epoch0003:1"}
+UNIT_NAMED = {"checkpoints/good/seed0:1": "good/0", "activations/narrow_first/seed1/epoch0003:1": "narrow_first/1"}
 
 
 def _run(out: Path, kill_at: str | None = None) -> subprocess.CompletedProcess:

@@ -97,6 +97,21 @@ def test_every_plot_has_drawn_data(report_page):
     assert drill["marks"] >= 400  # the projected points at least
 
 
+def test_every_static_evolution_figure_is_shown_decoded(report_page):
+    figures = report_page.page.evaluate(
+        """() => [...document.querySelectorAll('figure[data-static] img')].map(img => ({
+            name: img.closest('figure').dataset.static, width: img.naturalWidth, height: img.naturalHeight,
+            shown: img.getBoundingClientRect().width }))"""
+    )
+    names = [f["name"] for f in figures]
+    assert names == ["evolution", "betti_curves", "significant_diagrams", "noise_floor"] + [
+        f"projections_{m}" for m in ("good", "narrow_first", "narrow_middle")
+    ]
+    for figure in figures:
+        assert figure["width"] > 300 and figure["height"] > 100 and figure["shown"] > 100, figure
+    assert report_page.page.locator("p[data-static]").count() == 0  # no figure fell back to "no data"
+
+
 def test_epoch_slider_moves_the_projection(report_page):
     page = report_page.page
     assert page.text_content("#drill-epoch-label") == "30"

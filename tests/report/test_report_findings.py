@@ -74,7 +74,7 @@ def _expected(f: Finding, s: pd.DataFrame, d: pd.DataFrame, h: pd.DataFrame, p: 
             assert (means[order[list(order).index(w["layer"]) :]] >= 0.9).all()
             return _pair("above", at[at["layer"] == w["layer"]]["purity_above_chance"])
         assert means.idxmax() == w["layer"] and means.max() < 0.9
-        return _pair("best", at[at["layer"] == w["layer"]]["purity_above_chance"])
+        return _pair("best", at[at["layer"] == w["layer"]]["purity_above_chance"]) | {"reachable": 0.94}
     if f.kind == "onset":
         out = {}
         for split in ("test", "train", "all"):
@@ -165,7 +165,9 @@ def _expected(f: Finding, s: pd.DataFrame, d: pd.DataFrame, h: pd.DataFrame, p: 
 
 def test_every_finding_number_recomputes_from_the_tables(tables):
     summaries, distances, history, probes = tables
-    findings = topology_findings(summaries, distances=distances, models=MODELS, history=history, probes=probes)
+    findings = topology_findings(
+        summaries, distances=distances, models=MODELS, history=history, probes=probes, bayes=0.97
+    )  # the quick run's data: shells with a 6 % halo, Bayes accuracy 0.970 (tests/data/test_bayes.py)
     kinds = [f.kind for f in findings]
     assert kinds[0] == "comparison" and kinds.count("last_hidden") == 3 and kinds.count("onset") == 3
     assert {"probe", "margin", "settling", "largest_step", "input_drift", "dimension"} <= set(kinds)

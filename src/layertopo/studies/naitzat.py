@@ -134,13 +134,16 @@ def run_naitzat(config: NaitzatConfig, out: str | Path, *, progress: Callable[[s
     say = progress or log.info
     store = RunStore(out)
     store.open()
-    _check_same_config(store, config)
-    datasets = {name: make_naitzat_dataset(name, spec, config.data_seed) for name, spec in config.datasets.items()}
-    _train_all(store, config, say)
-    cache: dict[str, JobResult] = {}
-    for unit in units(config):
-        _betti_unit(store, config, datasets, *unit, cache, say)
-    return _summarise(store, config, datasets)
+    try:
+        _check_same_config(store, config)
+        datasets = {name: make_naitzat_dataset(name, spec, config.data_seed) for name, spec in config.datasets.items()}
+        _train_all(store, config, say)
+        cache: dict[str, JobResult] = {}
+        for unit in units(config):
+            _betti_unit(store, config, datasets, *unit, cache, say)
+        return _summarise(store, config, datasets)
+    finally:
+        store.unlock()
 
 
 # --- stages --------------------------------------------------------------------------------------

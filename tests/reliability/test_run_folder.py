@@ -1,0 +1,82 @@
+"""A run folder is one experiment: no resume without its config, one process at a time (issue 19)."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from layertopo.cli import app
+from layertopo.config import load_config
+from layertopo.pipeline import run_experiment
+from layertopo.store import LOCK_NAME, TEMP_PREFIX, RunStore, StoreError, write_json
+
+TINY = Path(__file__).with_name("tiny.yaml")
+
+
+@pytest.fixture
+def orphan_run(tmp_path):
+    """A folder with a run's files but no config.yaml (deleted, or never copied along)."""
+    folder = tmp_path / "run"
+    (folder / "history").mkdir(parents=True)
+    write_json(folder / "manifest.json", {"status": "finished", "finished": ["train/good/0"]})
+    (folder / "history" / "good-seed0.parquet").write_bytes(b"PAR1")
+    return folder
+
+
+def test_files_without_a_config_are_never_resumed_with_another_experiment(orphan_run):
+    with pytest.raises(ValueError, match=r"holds files \(history, manifest.json\) but no config.yaml"):
+        run_experiment(load_config(TINY), orphan_run)
+    assert not (orphan_run / "config.yaml").exists() and not (orphan_run / LOCK_NAME).exists()
+    result = CliRunner().invoke(app, ["run", "--resume", str(orphan_run)])  # the default experiment
+    message = " ".join(result.output.split())  # rich wraps long lines
+    assert result.exit_code == 1 and "but no config.yaml" in message and "Traceback" not in message
+    assert sorted(p.name for p in orphan_run.iterdir()) == ["history", "manifest.json"]
+
+
+def test_an_empty_folder_left_by_a_very_early_kill_resumes_with_the_given_config(tmp_path):
+    folder = tmp_path / "run"
+    folder.mkdir()
+    (folder / f"{TEMP_PREFIX}config.yaml").write_bytes(b"name: half-writ")  # killed writing the config
+    config = load_config(TINY, ["models={good: {widths: [8]}}", "training.seeds=[0]", "capture.epochs=[3]"])
+    result = run_experiment(config, folder, build_report=False)
+    assert result.manifest["status"] == "finished" and (folder / "config.yaml").exists()
+    assert not list(folder.rglob(f"{TEMP_PREFIX}*")) and not (folder / LOCK_NAME).exists()
+
+
+@pytest.fixture
+def other_process():
+    """A living process that is not this one (its pid holds the lock in the tests)."""
+    process = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    yield process.pid
+    process.kill()
+    process.wait()
+
+
+def test_a_second_run_on_a_folder_in_use_is_refused_naming_the_holder(tmp_path, other_process):
+    folder = tmp_path / "run"
+    folder.mkdir()
+    (folder / LOCK_NAME).write_text(str(other_process))
+    in_progress = folder / f"{TEMP_PREFIX}summaries.parquet"
+    in_progress.write_bytes(b"being written by the other run")
+    with pytest.raises(StoreError, match=rf"in use by process {other_process} \(run.lock\)"):
+        run_experiment(load_config(TINY), folder)
+    assert in_progress.exists()  # the other run's file in progress is not swept
+    assert (folder / LOCK_NAME).read_text() == str(other_process)
+    result = CliRunner().invoke(app, ["run", "--config", str(TINY), "--resume", str(folder)])
+    assert result.exit_code == 1 and f"in use by process {other_process}" in " ".join(result.output.split())
+
+
+def test_a_lock_left_by_a_dead_process_is_taken_over(tmp_path):
+    finished = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    folder = tmp_path / "run"
+    folder.mkdir()
+    (folder / LOCK_NAME).write_text(finished.stdout.strip())  # a killed run's lock: its pid is gone
+    (folder / f"{TEMP_PREFIX}x").write_bytes(b"orphan")
+    store = RunStore(folder)
+    store.open()
+    assert (folder / LOCK_NAME).read_text() == str(os.getpid()) and not (folder / f"{TEMP_PREFIX}x").exists()
+    store.unlock()
+    assert not (folder / LOCK_NAME).exists()
