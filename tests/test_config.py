@@ -58,3 +58,78 @@ def test_snapshot_beyond_last_epoch_is_rejected():
 def test_missing_file_names_the_path(tmp_path):
     with pytest.raises(FileNotFoundError, match="nope.yaml"):
         load_config(tmp_path / "nope.yaml")
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            "name: a\ntraining:\n  epochs: 5\ntraining:\n  lr: 0.1\n",
+            r"line 4, column 1: key 'training' appears twice \(lines 2 and 4\)",
+        ),
+        ("training:\n  epochs: 5\n   lr: 0.1\n", r"line 3, column \d+: mapping values are not allowed here"),
+        ("training:\n\tepochs: 5\n", r"line 2, column 1: found character '\\t'"),
+        ("name: !!python/object/apply:os.system ['true']\n", r"line 1, column 7: could not determine a constructor"),
+        ("name: a\x00b\n", "holds a NUL byte"),
+    ],
+)
+def test_malformed_yaml_is_one_line_naming_file_line_and_column(tmp_path, text, message):
+    path = tmp_path / "bad.yaml"
+    path.write_text(text)
+    with pytest.raises(ValueError, match=message) as info:
+        load_config(path)
+    assert str(path) in str(info.value) and "\n" not in str(info.value)
+
+
+def test_non_utf8_config_names_the_file(tmp_path):
+    path = tmp_path / "latin1.yaml"
+    path.write_bytes("name: café\n".encode("latin-1"))
+    with pytest.raises(ValueError, match=rf"config file {path} is not UTF-8 text \(byte 9\)"):
+        load_config(path)
+
+
+@pytest.mark.parametrize("name", ["../../../ESCAPED", "a/b", "..", ".hidden", "x" * 65, ""])
+def test_names_that_become_paths_must_be_safe(name):
+    with pytest.raises(ValidationError, match="not a safe name"):
+        load_config(None, [f"models={{{name!r}: {{widths: [8]}}}}"] if name else ["models={'': {widths: [8]}}"])
+    with pytest.raises(ValidationError, match="not a safe name"):
+        ExperimentConfig(name=name)
+
+
+def test_a_broken_override_names_itself():
+    with pytest.raises(ValueError, match=r"override 'training.seeds=\[0,': the value is not valid YAML \(line 1"):
+        load_config(None, ["training.seeds=[0,"])
+
+
+def test_cli_refuses_an_unsafe_model_name_before_any_work(tmp_path):
+    from typer.testing import CliRunner
+
+    from layertopo.cli import app
+
+    result = CliRunner().invoke(
+        app, ["run", "--out", str(tmp_path / "run"), "--set", "models={'../../x': {widths: [8]}}"]
+    )
+    assert result.exit_code == 2 and "not a safe name" in " ".join(result.output.split())
+    assert not (tmp_path / "run").exists() and not (tmp_path.parent / "x").exists()
+
+
+def test_config_errors_list_the_valid_keys_within_two_seconds_without_torch(tmp_path):
+    import subprocess
+    import sys
+    import time
+
+    script = (
+        "import sys\n"
+        "from typer.testing import CliRunner\n"
+        "from layertopo.cli import app\n"
+        f"result = CliRunner().invoke(app, ['run', '--out', {str(tmp_path / 'x')!r}, '--set', 'training.epoch=3'])\n"
+        "print(result.exit_code, 'torch' in sys.modules)\n"
+        "print(result.output)\n"
+    )
+    start = time.perf_counter()
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    assert time.perf_counter() - start < 2.0  # Python start included (0.3-0.5 s measured)
+    first, output = done.stdout.split("\n", 1)
+    assert first == "2 False"  # exit code 2, torch never imported
+    assert "training.epoch: unknown key; valid keys there: batch_size, device, epochs, lr" in " ".join(output.split())
+    assert "Traceback" not in done.stdout + done.stderr and not (tmp_path / "x").exists()

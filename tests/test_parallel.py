@@ -208,3 +208,14 @@ def test_unreachable_dask_scheduler_is_named():
         with pytest.raises(ConnectionError, match="tcp://127.0.0.1:9.*topology.dask_address"):
             run_jobs(_clouds(), config, n_jobs=2)
     close_pool()
+
+
+def test_more_workers_than_cores_are_capped_with_a_warning():
+    import os
+
+    from layertopo.processes import usable_jobs
+
+    cores = len(os.sched_getaffinity(0))
+    with pytest.warns(UserWarning, match=rf"topology.n_jobs=64 but this machine has {cores} cores: using {cores}"):
+        assert usable_jobs(64, "topology.n_jobs") == cores
+    assert usable_jobs(1) == 1

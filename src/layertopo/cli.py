@@ -34,18 +34,20 @@ def run(
     ] = None,
 ) -> None:
     """Run an experiment: train, capture, compute topology, write tables and the report."""
-    from layertopo.config import load_config
-    from layertopo.pipeline import run_experiment
-    from layertopo.store import StoreError
-    from layertopo.training.workers import TrainingWorkerDied
+    from layertopo.config import describe_errors, load_config
 
     if resume is not None and config is None and (resume / "config.yaml").exists():
         config = resume / "config.yaml"
     try:
         cfg = load_config(config, [*(set_ or []), *_executor_overrides(executor, dask_address)])
     except (ValidationError, ValueError, FileNotFoundError) as exc:
-        console.print(f"[red]Invalid configuration:[/red] {exc}")
+        console.print(f"[red]Invalid configuration:[/red]\n{describe_errors(exc)}", markup=True, highlight=False)
         raise typer.Exit(2) from None
+    # imported once the configuration is known to be valid: torch alone takes seconds to import
+    from layertopo.pipeline import run_experiment
+    from layertopo.store import StoreError
+    from layertopo.training.workers import TrainingWorkerDied
+
     out_dir = resume or out or Path("runs") / cfg.name
     console.print(f"layertopo: running [bold]{cfg.name}[/bold] into {out_dir}")
     try:
@@ -78,10 +80,11 @@ def report(
 ) -> None:
     """Rebuild report.html and figures/ from a run folder's stored tables."""
     from layertopo.report import build_report
+    from layertopo.store import StoreError
 
     try:
         path = build_report(run_dir, n_jobs=n_jobs)
-    except FileNotFoundError as exc:
+    except (FileNotFoundError, StoreError) as exc:
         console.print(f"[red]Error:[/red] {exc}")
         raise typer.Exit(1) from None
     console.print(f"Report: {path}")

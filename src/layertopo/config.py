@@ -141,7 +141,7 @@ class CaptureConfig(_Strict):
     """Which epochs, layers and splits to record. ``layers=None`` means every layer."""
 
     epochs: list[int] = Field(default_factory=lambda: [0, 1, 2, 5, 10, 20, 50, 100], min_length=1)
-    layers: list[str] | None = None
+    layers: list[str] | None = Field(None, min_length=1, description="layer names; null = every layer")
     splits: list[SplitName] = Field(default_factory=lambda: list(SPLITS), min_length=1)
 
     @field_validator("epochs")
@@ -249,6 +249,21 @@ class TopologyConfig(_Strict):
         return self
 
 
+#: names that become folder or file names (the run's name, model names): letters, digits, "_", "-", "."
+SAFE_NAME = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
+
+
+def _check_safe_name(name: str, what: str) -> str:
+    import re
+
+    if not re.match(SAFE_NAME, name) or ".." in name:
+        raise ValueError(
+            f"{what} {name!r} is not a safe name: it becomes a folder name in the run, so it must start with a "
+            "letter or digit and hold only letters, digits, '_', '-' and '.' (no '..', at most 64 characters)"
+        )
+    return name
+
+
 class ExperimentConfig(_Strict):
     name: str = "default"
     data: DataConfig = Field(default_factory=ShellsData)
@@ -263,6 +278,18 @@ class ExperimentConfig(_Strict):
     training: TrainingConfig = TrainingConfig()
     capture: CaptureConfig = CaptureConfig()
     topology: TopologyConfig = TopologyConfig()
+
+    @field_validator("name")
+    @classmethod
+    def _safe_run_name(cls, name: str) -> str:
+        return _check_safe_name(name, "name")
+
+    @field_validator("models")
+    @classmethod
+    def _safe_model_names(cls, models: dict[str, ModelConfig]) -> dict[str, ModelConfig]:
+        for name in models:
+            _check_safe_name(name, "model name")
+        return models
 
     @model_validator(mode="after")
     def _check_consistency(self) -> ExperimentConfig:
@@ -324,7 +351,7 @@ def load_config(path: str | Path | None = None, overrides: list[str] | None = No
         path = Path(path)
         if not path.is_file():
             raise FileNotFoundError(f"config file {path} does not exist; see configs/ for examples")
-        loaded = yaml.safe_load(path.read_text())
+        loaded = _load_yaml(path)
         if loaded is not None and not isinstance(loaded, dict):
             raise ValueError(f"config file {path} must hold a mapping at the top level")
         raw = loaded or {}
@@ -344,9 +371,92 @@ def apply_override(raw: dict[str, Any], item: str) -> None:
         node = node.setdefault(part, {})
         if not isinstance(node, dict):
             raise ValueError(f"override {item!r}: '{part}' is not a section")
-    node[parts[-1]] = yaml.safe_load(text)
+    try:
+        node[parts[-1]] = yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - a SafeLoader subclass
+    except yaml.YAMLError as exc:
+        raise ValueError(f"override {item!r}: the value is not valid YAML ({_yaml_problem(exc)})") from None
+
+
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """PyYAML's safe loader, refusing a key that appears twice in one mapping (PyYAML keeps the last)."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: dict[Any, int] = {}
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            line = key_node.start_mark.line + 1
+            if key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None,
+                    None,
+                    f"key {key!r} appears twice (lines {seen[key]} and {line}); keep one",
+                    key_node.start_mark,
+                )
+            seen[key] = line
+        return super().construct_mapping(node, deep=deep)
+
+
+def _yaml_problem(exc: yaml.YAMLError) -> str:
+    """One line: the problem and where (line and column, 1-based)."""
+    mark = getattr(exc, "problem_mark", None)
+    problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+    return f"line {mark.line + 1}, column {mark.column + 1}: {problem}" if mark is not None else str(problem)
+
+
+def _load_yaml(path: Path) -> Any:
+    """The YAML document in ``path``; any problem becomes a ValueError naming the file, line and column."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"config file {path} is not UTF-8 text (byte {exc.start}); save it as UTF-8") from None
+    if "\x00" in text:
+        raise ValueError(f"config file {path} holds a NUL byte; it is not a text file")
+    try:
+        return yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - a SafeLoader subclass
+    except yaml.YAMLError as exc:
+        raise ValueError(f"config file {path}, {_yaml_problem(exc)}") from None
 
 
 def config_to_yaml(config: ExperimentConfig) -> str:
     """The resolved configuration as YAML text (every default written out)."""
     return yaml.safe_dump(config.model_dump(mode="json"), sort_keys=False)
+
+
+def describe_errors(exc: Exception) -> str:
+    """A validation error as one line per problem: the key, what is wrong, and for an unknown key the valid
+    keys of its section (pydantic says only "Extra inputs are not permitted")."""
+    from pydantic import ValidationError
+
+    if not isinstance(exc, ValidationError):
+        return str(exc)
+    lines = []
+    for error in exc.errors():
+        loc = [str(part) for part in error["loc"]]
+        key = ".".join(loc) or "(top level)"
+        if error["type"] == "extra_forbidden":
+            valid = _section_keys(loc[:-1])
+            hint = f"; valid keys there: {', '.join(valid)}" if valid else ""
+            lines.append(f"{key}: unknown key{hint}")
+        else:
+            message = error["msg"].removeprefix("Value error, ")
+            lines.append(f"{key}: {message} (got {error.get('input')!r})" if "input" in error else f"{key}: {message}")
+    return "\n".join(lines)
+
+
+def _section_keys(path: list[str]) -> list[str]:
+    """The keys a config section accepts, following ``path`` from the top (model names and data kinds
+    included); empty when the path leads nowhere known."""
+    model: type[BaseModel] | None = ExperimentConfig
+    parts = list(path)
+    while parts and model is not None:
+        part = parts.pop(0)
+        if model is ExperimentConfig and part == "models":
+            model = ModelConfig
+            parts = parts[1:]  # the model's name
+        elif model is ExperimentConfig and part == "data":
+            model = DATA_KINDS.get(parts.pop(0)) if parts else ShellsData
+        else:
+            field = model.model_fields.get(part)
+            annotation = getattr(field, "annotation", None)
+            model = annotation if isinstance(annotation, type) and issubclass(annotation, BaseModel) else None
+    return sorted(model.model_fields) if model is not None else []

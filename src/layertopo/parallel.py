@@ -41,9 +41,9 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 from pebble import ProcessExpired, ProcessPool
-from threadpoolctl import threadpool_limits
 
 from layertopo.config import TopologyConfig
+from layertopo.processes import usable_jobs, worker_setup
 from layertopo.topology import CloudError, summarize
 from layertopo.topology.diagrams import diagrams_for_config
 from layertopo.topology.fixed_scale import FixedScaleBetti, knn_betti_numbers
@@ -212,7 +212,7 @@ class LocalExecutor:
             threads = max((os.cpu_count() or 1) // self.n_jobs, 1)
             context = _worker_context()
             self._pool = ProcessPool(
-                max_workers=self.n_jobs, context=context, initializer=threadpool_limits, initargs=(threads,)
+                max_workers=self.n_jobs, context=context, initializer=worker_setup, initargs=(threads,)
             )
         return self._pool
 
@@ -409,6 +409,8 @@ def get_executor(config: TopologyConfig, n_jobs: int) -> Executor:
     n_jobs : local worker processes, or the size of the Dask ``LocalCluster`` when ``dask_address`` is None
     """
     global _kept, _kept_key
+    if config.executor == "local":
+        n_jobs = usable_jobs(n_jobs, "topology.n_jobs")
     if config.executor == "dask":
         key: tuple[Any, ...] = ("dask", config.dask_address, n_jobs if config.dask_address is None else None)
     else:

@@ -37,6 +37,8 @@ from layertopo.store import (
     atomic_write_bytes,
     atomic_write_text,
     read_npz,
+    read_parquet,
+    readable,
     write_npz,
     write_parquet,
 )
@@ -184,7 +186,7 @@ def train_all(
     number: training is seeded and runs on one thread) is the same as with one process.
     """
     units = [(name, seed) for name in config.models for seed in config.training.seeds]
-    todo = [u for u in units if not (store.is_done(f"train/{u[0]}/{u[1]}") and store.history_part(*u).exists())]
+    todo = [u for u in units if not (store.is_done(f"train/{u[0]}/{u[1]}") and readable(store.history_part(*u)))]
     done = len(units) - len(todo)
     hint = f"Finished units are kept: continue with layertopo run --resume {store.root}, or set training.n_jobs=1"
     jobs = [(config, dataset, store.root, name, seed) for name, seed in todo]
@@ -197,7 +199,7 @@ def train_all(
             progress("training", done, len(units))
     if progress and not todo:
         progress("training", len(units), len(units))
-    history = pd.concat([pd.read_parquet(store.history_part(*u)) for u in units], ignore_index=True)
+    history = pd.concat([read_parquet(store.history_part(*u)) for u in units], ignore_index=True)
     write_parquet(store.path("history.parquet"), history)
     return history
 
@@ -343,13 +345,13 @@ def _topology_units(
     for i, (name, seed, epoch) in enumerate(units):
         unit = f"topology/{name}/{seed}/{epoch}"
         part = store.summaries_part(name, seed, epoch)
-        if not (store.is_done(unit) and part.exists()):
+        if not (store.is_done(unit) and readable(part) and readable(store.diagrams_path(name, seed, epoch))):
             rows, dgms, timings = _topology_unit(config, dataset, store, name, seed, epoch, cache)
             write_npz(store.diagrams_path(name, seed, epoch), **dgms)
             write_parquet(part, pd.DataFrame(rows))
             timing_rows.extend(timings)
             store.mark_done(unit)
-        frames.append(pd.read_parquet(part))
+        frames.append(read_parquet(part))
         if progress:
             progress("topology", i + 1, total)
 

@@ -17,6 +17,7 @@ import json
 import os
 import signal
 import tempfile
+import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -57,8 +58,59 @@ def write_json(path: str | Path, obj: Any) -> None:
     atomic_write_text(path, json.dumps(obj, indent=2, sort_keys=True, default=_json_default) + "\n")
 
 
+class DamagedFile(StoreError):
+    """A stored file cannot be read (truncated, overwritten, not written by layertopo); names the file."""
+
+
+#: what to do about a damaged file, by where it lies in the run folder
+_FIXES = {
+    "manifest.json": "it records which units are finished: delete it, and --resume recomputes every unit",
+    "activations": "delete that unit's activations/ and checkpoints/ folders and its train/<model>/<seed> entry "
+    "in manifest.json's finished list, then --resume trains it again",
+    "checkpoints": "delete that checkpoint: --resume continues from the one before it",
+}
+_RECOMPUTED = "delete it (or leave it): layertopo run --resume recomputes it"
+
+
+def _damaged(path: Path, exc: Exception) -> DamagedFile:
+    fix = next((text for part, text in _FIXES.items() if part in path.parts), _RECOMPUTED)
+    detail = str(exc).splitlines()[0] if str(exc) else ""
+    return DamagedFile(f"{path} cannot be read ({type(exc).__name__}: {detail}); {fix}")
+
+
 def read_json(path: str | Path) -> Any:
-    return json.loads(Path(path).read_text())
+    try:
+        return json.loads(Path(path).read_text(encoding="utf-8"))
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise _damaged(Path(path), exc) from None
+
+
+def read_parquet(path: str | Path) -> pd.DataFrame:
+    """A parquet table; a damaged file raises ``DamagedFile`` naming it and the fix."""
+    try:
+        return pd.read_parquet(path)
+    except (ValueError, OSError) as exc:  # pyarrow's ArrowInvalid is a ValueError
+        if isinstance(exc, FileNotFoundError):
+            raise
+        raise _damaged(Path(path), exc) from None
+
+
+def readable(path: Path) -> bool:
+    """Whether a stored parquet or npz file exists and its index can be read (cheap: the footer or the zip
+    directory, not the data); a killed write never leaves a partial file, but a disk or a hand can."""
+    if not path.exists():
+        return False
+    try:
+        if path.suffix == ".npz":
+            with np.load(path, allow_pickle=False) as data:
+                data.files  # noqa: B018 - reading the zip directory is the check
+        else:
+            import pyarrow.parquet as pq
+
+            pq.read_metadata(path)
+    except (ValueError, OSError, zipfile.BadZipFile):
+        return False
+    return True
 
 
 def write_parquet(path: str | Path, frame: pd.DataFrame) -> None:
@@ -74,8 +126,14 @@ def write_npz(path: str | Path, **arrays: np.ndarray) -> None:
 
 
 def read_npz(path: str | Path) -> dict[str, np.ndarray]:
-    with np.load(path, allow_pickle=False) as data:
-        return {key: data[key] for key in data.files}
+    """Every array of an npz file; a damaged file raises ``DamagedFile`` naming it and the fix."""
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            return {key: data[key] for key in data.files}
+    except FileNotFoundError:
+        raise
+    except (ValueError, OSError, EOFError, zipfile.BadZipFile) as exc:
+        raise _damaged(Path(path), exc) from None
 
 
 def sweep_temp_files(root: str | Path) -> list[Path]:
@@ -175,7 +233,12 @@ class RunStore:
 
     # --- paths -----------------------------------------------------------------------------------
     def path(self, *parts: str) -> Path:
-        return self.root.joinpath(*parts)
+        """``root / parts...``, refused when a part would lead outside the run folder (``..``, an absolute
+        path): a name from a config never writes elsewhere."""
+        relative = Path(*parts) if parts else Path()
+        if relative.is_absolute() or ".." in relative.parts:
+            raise StoreError(f"path {relative} would leave the run folder {self.root}; names in paths must be plain")
+        return self.root / relative
 
     def activations_path(self, model: str, seed: int, epoch: int) -> Path:
         return self.path("activations", model, f"seed{seed}", f"epoch{epoch:04d}.npz")

@@ -47,3 +47,40 @@ def test_random_clouds_agree_with_float64_reference_or_raise_our_error(X, engine
         assert ours.dtype == np.float64 and ours.shape[1] == 2
         assert bottleneck_distance(ours, theirs, exact=True) <= 1e-5 * spread + 1e-12, (ours, theirs)
     assert np.isinf(result.dgms[0][:, 1]).sum() == 1
+
+
+def _circle(n: int = 40) -> np.ndarray:
+    angles = np.linspace(0, 2 * np.pi, n, endpoint=False)
+    return np.c_[np.cos(angles), np.sin(angles)]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(-300, 300), st.sampled_from(["giotto", "ripser", "auto"]))
+def test_a_circle_at_any_scale_gives_its_scaled_diagrams_or_a_clear_error(exponent, engine):
+    """Issue 19: a circle scaled by 1e300 gave 60 essential H0 bars and no H1, by 1e-300 one bar."""
+    scale = 10.0**exponent
+    unit = persistence_diagrams(_circle(), maxdim=1, engine=engine)
+    try:
+        scaled = persistence_diagrams(_circle() * scale, maxdim=1, engine=engine)
+    except CloudError as exc:
+        assert abs(exponent) > 140 and "squared distances" in str(exc) and "Divide the cloud" in str(exc)
+        return
+    assert len(scaled.dgms[0]) == len(unit.dgms[0]) and len(scaled.dgms[1]) == len(unit.dgms[1]) == 1
+    for mine, reference_dgm in zip(scaled.dgms, unit.dgms, strict=True):
+        np.testing.assert_allclose(mine, reference_dgm * scale, rtol=1e-6)
+
+
+def test_bad_parameters_are_refused_by_name():
+    import pytest
+
+    for kwargs, message in [
+        ({"max_points": 0}, "max_points must be >= 1"),
+        ({"max_points": 2.5}, "max_points must be a whole number"),
+        ({"threshold": float("nan")}, "threshold must be a number > 0"),
+        ({"threshold": -1.0}, "threshold must be a number > 0"),
+    ]:
+        with pytest.raises(ValueError, match=message):
+            persistence_diagrams(_circle(), **kwargs)
+    for scale in (1e300, 1e-300):
+        with pytest.raises(CloudError, match="Divide the cloud by a constant"):
+            persistence_diagrams(_circle() * scale)

@@ -80,3 +80,41 @@ def test_a_lock_left_by_a_dead_process_is_taken_over(tmp_path):
     assert (folder / LOCK_NAME).read_text() == str(os.getpid()) and not (folder / f"{TEMP_PREFIX}x").exists()
     store.unlock()
     assert not (folder / LOCK_NAME).exists()
+
+
+def test_no_store_path_leaves_the_run_folder(tmp_path):
+    store = RunStore(tmp_path / "run")
+    assert store.activations_path("good", 0, 5) == tmp_path / "run" / "activations" / "good" / "seed0" / "epoch0005.npz"
+    for name in ("../../ESCAPED", "/etc"):
+        with pytest.raises(StoreError, match="would leave the run folder"):
+            store.activations_path(name, 0, 5)
+
+
+def _truncate(path: Path) -> None:
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2])
+
+
+def test_damaged_units_are_recomputed_and_damaged_files_are_named(tmp_path, tiny_config):
+    from layertopo.store import DamagedFile, read_npz, read_parquet
+
+    one = tiny_config.model_copy(update={"training": tiny_config.training.model_copy(update={"n_jobs": 1})})
+    first = run_experiment(one, tmp_path / "run", build_report=False)
+    summaries = (tmp_path / "run" / "summaries.parquet").read_bytes()
+    _truncate(tmp_path / "run" / "summaries" / "good" / "seed1" / "epoch0003.parquet")
+    _truncate(tmp_path / "run" / "diagrams" / "narrow_first" / "seed0" / "epoch0001.npz")
+    _truncate(tmp_path / "run" / "history" / "good-seed0.parquet")
+    with pytest.raises(DamagedFile, match=r"epoch0003.parquet cannot be read \(.*\); delete it \(or leave it\)"):
+        read_parquet(tmp_path / "run" / "summaries" / "good" / "seed1" / "epoch0003.parquet")
+    again = run_experiment(one, tmp_path / "run", build_report=False)
+    assert (tmp_path / "run" / "summaries.parquet").read_bytes() == summaries
+    assert again.history.equals(first.history)
+    activations = tmp_path / "run" / "activations" / "good" / "seed0" / "epoch0001.npz"
+    _truncate(activations)
+    with pytest.raises(DamagedFile, match=r"epoch0001.npz cannot be read .*delete that unit's activations/"):
+        read_npz(activations)
+    _truncate(tmp_path / "run" / "manifest.json")
+    with pytest.raises(DamagedFile, match=r"manifest.json cannot be read .*delete it, and --resume recomputes"):
+        run_experiment(one, tmp_path / "run", build_report=False)
+    result = CliRunner().invoke(app, ["run", "--resume", str(tmp_path / "run")])  # with the folder's own config
+    assert result.exit_code == 1 and "manifest.json cannot be read" in " ".join(result.output.split())

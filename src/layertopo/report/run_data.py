@@ -18,7 +18,7 @@ import pandas as pd
 import yaml
 
 from layertopo.plots.tables import epoch_order, layer_order, ordered_models
-from layertopo.store import RunStore, read_npz
+from layertopo.store import RunStore, read_npz, read_parquet
 
 REQUIRED = ("config.yaml", "history.parquet", "summaries.parquet")
 DISTANCE_COLUMNS = [
@@ -85,8 +85,8 @@ def load_run(run_dir: str | Path) -> RunData:
         root=store.root,
         config=yaml.safe_load(store.path("config.yaml").read_text()) or {},
         manifest=store.read_manifest(),
-        history=pd.read_parquet(store.path("history.parquet")),
-        summaries=pd.read_parquet(store.path("summaries.parquet")),
+        history=read_parquet(store.path("history.parquet")),
+        summaries=read_parquet(store.path("summaries.parquet")),
         distances=_optional_table(store.path("distances.parquet"), DISTANCE_COLUMNS, missing),
         projections=_optional_table(store.path("projections.parquet"), PROJECTION_COLUMNS, missing),
         diagrams=_diagrams(store.path("diagrams"), missing),
@@ -139,7 +139,7 @@ def _optional_table(path: Path, columns: list[str], missing: list[str]) -> pd.Da
         missing.append(f"{path.name} is missing")
         return pd.DataFrame(columns=columns)
     try:
-        return pd.read_parquet(path)
+        return read_parquet(path)
     except (OSError, ValueError) as exc:
         missing.append(f"{path.name} cannot be read ({exc})")
         return pd.DataFrame(columns=columns)

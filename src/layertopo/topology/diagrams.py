@@ -109,6 +109,12 @@ def persistence_diagrams(
         raise ValueError(f"subsample must be one of {sorted(SUBSAMPLERS)}, got {subsample!r}")
     if metric not in METRICS:
         raise ValueError(f"metric must be one of {list(METRICS)}, got {metric!r}")
+    if max_points is not None and (isinstance(max_points, bool) or not isinstance(max_points, int | np.integer)):
+        raise ValueError(f"max_points must be a whole number >= 1 or None (every point), got {max_points!r}")
+    if max_points is not None and max_points < 1:
+        raise ValueError(f"max_points must be >= 1 or None (every point), got {max_points}")
+    if threshold is not None and not (isinstance(threshold, int | float | np.number) and float(threshold) > 0):
+        raise ValueError(f"threshold must be a number > 0 (np.inf or None: no limit), got {threshold!r}")
     start = time.perf_counter()
     cloud = check_cloud(X, where=where, centre=metric != "cosine")
     flags = list(cloud.flags)
@@ -142,10 +148,13 @@ def persistence_diagrams(
         dgms = [np.array([[0.0, np.inf]])] + [np.empty((0, 2)) for _ in range(maxdim)]
     else:
         D, thresh = finite_distance_matrix(distance_matrix(used, metric, k=knn_k), thresh)
+        unit = engine_unit(D)  # a power of two: dividing by it is exact, and float32 engines stay in range
+        D, thresh = D / unit, thresh / unit
         if truncate and maxdim == 1 and thresh == np.inf and chosen != "mst":
             dgms, cut = truncated_diagrams(D, lambda t: run_engine(chosen, D, maxdim, t, n_threads=n_threads))
         else:
             dgms = run_engine(chosen, D, maxdim, thresh, n_threads=n_threads)
+        dgms, cut, thresh = [dgm * unit for dgm in dgms], cut * unit, thresh * unit
     return PersistenceResult(
         dgms=dgms,
         points=used,
@@ -181,6 +190,20 @@ def diagrams_for_config(
         labels=labels,
         where=where,
     )
+
+
+def engine_unit(D: np.ndarray) -> float:
+    """1.0, or the power of two just above the largest distance when it lies outside [1e-20, 1e20].
+
+    ripser and giotto-ph compute in float32 (largest value 3.4e38, full precision down to 1.2e-38): a circle
+    of radius 1e30 or 1e-30 gave wrong diagrams. Dividing a float64 distance matrix by a power of two and
+    multiplying the diagrams back is exact, so clouds of any scale float64 can hold get the same diagrams.
+    """
+    finite = D[np.isfinite(D)]
+    largest = float(finite.max()) if finite.size else 0.0
+    if largest == 0.0 or 1e-20 <= largest <= 1e20:
+        return 1.0
+    return float(np.ldexp(1.0, int(np.frexp(largest)[1])))
 
 
 def _memory_limit(memory_budget: int) -> int:

@@ -45,6 +45,25 @@ class CheckedCloud:
         return "collapsed" in self.flags
 
 
+#: coordinates (after centring) beyond this, times sqrt(n_features), make squared distances overflow float64;
+#: a cloud whose spread is below the reciprocal loses its distances to underflow
+SCALE_LIMIT = 1e150
+
+
+def _check_scale(points: np.ndarray, at: str) -> None:
+    """Refuse clouds whose squared distances overflow or underflow float64 (the diagrams would be wrong)."""
+    spread = float(np.abs(points - points.mean(axis=0)).max()) if len(points) > 1 else 0.0
+    if not np.isfinite(spread):  # the mean itself overflowed
+        spread = np.inf
+    size = spread * np.sqrt(points.shape[1])
+    if size > SCALE_LIMIT or 0.0 < size < 1.0 / SCALE_LIMIT:
+        raise CloudError(
+            f"cloud{at} spans {spread:.3g} in its coordinates: its squared distances "
+            f"{'overflow' if size > 1 else 'underflow'} float64 and its diagrams would be wrong. Divide the "
+            "cloud by a constant first (the diagrams scale with it)"
+        )
+
+
 def check_cloud(X: object, *, where: str = "", centre: bool = True) -> CheckedCloud:
     """Validate and normalise a point cloud.
 
@@ -81,6 +100,7 @@ def check_cloud(X: object, *, where: str = "", centre: bool = True) -> CheckedCl
             f"first at row {int(rows[0])}; the network likely diverged - lower the learning rate "
             "or drop those rows"
         )
+    _check_scale(points, at)
     n_input = len(points)
     if n_input > 1:
         _, first = np.unique(points, axis=0, return_index=True)

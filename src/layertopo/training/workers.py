@@ -13,6 +13,8 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
+from layertopo.processes import die_with_parent, usable_jobs
+
 
 class TrainingWorkerDied(RuntimeError):
     """A training worker process ended without a result (killed, or out of memory)."""
@@ -41,14 +43,14 @@ def train_units(
     TrainingWorkerDied
         A worker ended without a result; the message names the units without one.
     """
-    n_jobs = min(n_jobs, len(units))
+    n_jobs = min(usable_jobs(n_jobs, "training.n_jobs"), len(units))
     if n_jobs <= 1:
         for unit in units:
             yield unit, function(*unit)
         return
     context = multiprocessing.get_context("spawn")  # the caller may hold torch and its threads: never fork it
     finished: set[int] = set()
-    with ProcessPoolExecutor(max_workers=n_jobs, mp_context=context) as pool:
+    with ProcessPoolExecutor(max_workers=n_jobs, mp_context=context, initializer=die_with_parent) as pool:
         futures = {pool.submit(function, *unit): i for i, unit in enumerate(units)}
         try:
             for future in as_completed(futures):

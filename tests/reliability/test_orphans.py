@@ -1,0 +1,60 @@
+"""Workers die with the process that started them: a run killed with ``kill -9`` leaves nothing behind
+(issue 19: training workers went on writing files for 31 s and were alive 300 s later)."""
+
+import signal
+import subprocess
+import sys
+import time
+
+import psutil
+import pytest
+
+PARENT = """
+import sys, time
+from concurrent.futures import ProcessPoolExecutor
+import multiprocessing
+from layertopo.processes import die_with_parent
+
+def child_pid():
+    import os
+    return os.getpid()
+
+def sleep():
+    time.sleep(60)
+
+if __name__ == "__main__":
+    initializer = die_with_parent if sys.argv[1] == "yes" else None
+    pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"), initializer=initializer)
+    print(pool.submit(child_pid).result(), flush=True)
+    pool.submit(sleep)  # the worker is busy, as a training worker is when its run is killed
+    time.sleep(60)
+"""
+
+
+def _orphan_after_kill(tmp_path, die_with_parent: str) -> psutil.Process:
+    script = tmp_path / "parent.py"
+    script.write_text(PARENT)
+    parent = subprocess.Popen([sys.executable, str(script), die_with_parent], stdout=subprocess.PIPE, text=True)
+    worker = psutil.Process(int(parent.stdout.readline()))
+    time.sleep(0.5)
+    parent.send_signal(signal.SIGKILL)
+    parent.wait()
+    return worker
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG is Linux only")
+def test_a_busy_worker_dies_with_its_killed_parent(tmp_path):
+    worker = _orphan_after_kill(tmp_path, "yes")
+    gone, alive = psutil.wait_procs([worker], timeout=3)
+    assert gone and not alive
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG is Linux only")
+def test_without_it_the_busy_worker_outlives_its_parent(tmp_path):
+    """The control: the test above can fail."""
+    worker = _orphan_after_kill(tmp_path, "no")
+    try:
+        _, alive = psutil.wait_procs([worker], timeout=2)
+        assert alive == [worker]
+    finally:
+        worker.kill()
