@@ -568,11 +568,36 @@ def _check_resumable(store: RunStore, config: ExperimentConfig, resume: bool) ->
         raise FileExistsError(
             f"{store.root} already holds a run; pass --resume to continue it or choose another --out folder"
         )
-    if existing.read_text() != config_to_yaml(config):
+    if existing.read_text() == config_to_yaml(config):
+        return
+    import yaml
+
+    try:
+        stored = yaml.safe_load(existing.read_text()) or {}
+    except yaml.YAMLError:
+        stored = {}
+    changed = _differing_keys(stored, config.model_dump(mode="json"))
+    results = [key for key in changed if key not in EXECUTION_KEYS]
+    if results:
+        shown = ", ".join(results[:8]) + (f" and {len(results) - 8} more" if len(results) > 8 else "")
         raise ValueError(
-            f"{existing} holds a different configuration than the one given; resuming would mix results. "
-            "Use the stored config (layertopo run --resume RUN_DIR) or another --out folder"
+            f"{existing} holds a different configuration than the one given ({shown} differ); resuming would "
+            f"mix results. Use the stored config (layertopo run --resume {store.root}) or another --out folder"
         )
+
+
+#: settings that say where work runs, not what it computes: a resume may change them (results are identical
+#: with any number of workers and executors, tests/test_pipeline.py and tests/test_parallel.py). A time limit
+#: can change results (a cloud past it is recorded as timed out), so it is not one of them.
+EXECUTION_KEYS = frozenset({"training.n_jobs", "topology.n_jobs", "topology.executor", "topology.dask_address"})
+
+
+def _differing_keys(a: Any, b: Any, prefix: str = "") -> list[str]:
+    """Dotted keys whose values differ between two nested mappings."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        keys = sorted(set(a) | set(b), key=str)
+        return [k for key in keys for k in _differing_keys(a.get(key), b.get(key), f"{prefix}{key}.")]
+    return [] if a == b else [prefix.rstrip(".")]
 
 
 def package_versions() -> dict[str, str]:

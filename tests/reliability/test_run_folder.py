@@ -118,3 +118,19 @@ def test_damaged_units_are_recomputed_and_damaged_files_are_named(tmp_path, tiny
         run_experiment(one, tmp_path / "run", build_report=False)
     result = CliRunner().invoke(app, ["run", "--resume", str(tmp_path / "run")])  # with the folder's own config
     assert result.exit_code == 1 and "manifest.json cannot be read" in " ".join(result.output.split())
+
+
+def test_a_resume_names_the_keys_that_differ_and_accepts_other_worker_counts(tmp_path):
+    small = load_config(TINY, ["models={good: {widths: [8]}}", "training.seeds=[0]", "capture.epochs=[0, 3]"])
+    first = run_experiment(small, tmp_path / "run", build_report=False)
+    more_workers = load_config(
+        TINY,
+        ["models={good: {widths: [8]}}", "training.seeds=[0]", "capture.epochs=[0, 3]", "topology.n_jobs=1"],
+    )
+    again = run_experiment(more_workers, tmp_path / "run", build_report=False)  # only where work runs changed
+    assert again.summaries.equals(first.summaries)
+    other = load_config(
+        TINY, ["models={good: {widths: [8]}}", "training.seeds=[0]", "capture.epochs=[0, 3]", "training.lr=0.1"]
+    )
+    with pytest.raises(ValueError, match=r"\(training.lr differ\); resuming would mix results"):
+        run_experiment(other, tmp_path / "run", build_report=False)

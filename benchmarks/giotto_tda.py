@@ -1,0 +1,180 @@
+"""layertopo's topology against giotto-tda's ``VietorisRipsPersistence(n_jobs=2)``, on the same clouds.
+
+Reference: giotto-tda 0.6.2 (``VietorisRipsPersistence(homology_dimensions=(0, 1), n_jobs=2)``), the library
+a researcher would reach for. It pins an old scikit-learn, so it lives in its own environment: this script
+builds ``.venv-giotto`` (``pip install giotto-tda==0.6.2``) on first use and runs it there.
+
+Clouds: those of ``benchmarks/topology.py`` - the default experiment's three networks (seed 0) at epochs
+0, 20 and 100, every layer, the test split (1000 points) and each class (500 points): 162 clouds of
+500-1000 points in 2-64 dimensions, subsampling off, so every side computes exact H0 and H1 of every cloud.
+
+Ours, two ways: the run's topology stage (``run_topology_jobs``, the pipeline's code path, ``n_jobs=2``:
+identical clouds computed once, summaries included) and the library's ``PersistenceDiagrams(n_jobs=2)``
+transformer. Each side runs in a fresh process, alternately, ``--repeats`` times; memory is the sum of the
+proportional set sizes (PSS) of the process and its children, sampled every 50 ms. Prints medians, the time
+ratios, the peak PSS ratios, and the largest bottleneck distance between our finite bars and giotto-tda's
+(giotto-tda drops essential bars and pads with points on the diagonal; both sides run giotto-ph, which
+computes in float32).
+
+    .venv/bin/python benchmarks/giotto_tda.py [--repeats 2] [--epochs 0 20 100]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+GIOTTO_ENV = ROOT / ".venv-giotto"
+
+GIOTTO_SIDE = """
+import sys, time
+import numpy as np
+from gtda.homology import VietorisRipsPersistence
+
+clouds = list(np.load(sys.argv[1]).values())
+start = time.perf_counter()
+out = VietorisRipsPersistence(homology_dimensions=(0, 1), n_jobs=2).fit_transform(clouds)
+seconds = time.perf_counter() - start
+np.savez(sys.argv[2], seconds=np.array(seconds), *out)
+"""
+
+OURS_STAGE = """
+import pickle, sys, time
+import numpy as np
+from layertopo.config import TopologyConfig
+from layertopo.parallel import close_pool, run_topology_jobs
+
+clouds = list(np.load(sys.argv[1]).values())
+jobs = [(X, None, str(i)) for i, X in enumerate(clouds)]
+start = time.perf_counter()
+results = run_topology_jobs(jobs, TopologyConfig(max_points=None, n_jobs=2, time_limit=None), {})
+close_pool()
+seconds = time.perf_counter() - start
+with open(sys.argv[2], "wb") as handle:
+    pickle.dump((seconds, [r[0] for r in results]), handle)
+"""
+
+OURS_LIBRARY = """
+import pickle, sys, time
+import numpy as np
+from layertopo import PersistenceDiagrams
+
+clouds = list(np.load(sys.argv[1]).values())
+start = time.perf_counter()
+dgms = PersistenceDiagrams(maxdim=1, n_jobs=2).fit_transform(clouds)
+seconds = time.perf_counter() - start
+with open(sys.argv[2], "wb") as handle:
+    pickle.dump((seconds, dgms), handle)
+"""
+
+
+def giotto_python() -> Path:
+    """The giotto-tda environment's interpreter, built on first use."""
+    python = GIOTTO_ENV / "bin" / "python"
+    if not python.exists():
+        print(f"building {GIOTTO_ENV} (giotto-tda 0.6.2 and its pinned scikit-learn) ...", flush=True)
+        subprocess.run([sys.executable, "-m", "venv", str(GIOTTO_ENV)], check=True)
+        subprocess.run([str(python), "-m", "pip", "install", "--quiet", "giotto-tda==0.6.2"], check=True)
+    return python
+
+
+def measure(argv: list[str]) -> tuple[float, float]:
+    """Run ``argv``; return (wall seconds, peak PSS of the process and its children in MiB)."""
+    import psutil
+
+    process = subprocess.Popen(argv, cwd=ROOT)
+    peak, stop = 0.0, threading.Event()
+
+    def sample() -> None:
+        nonlocal peak
+        root = psutil.Process(process.pid)
+        while not stop.is_set():
+            try:
+                tree = [root, *root.children(recursive=True)]
+                peak = max(peak, sum(p.memory_full_info().pss for p in tree if p.is_running()) / 2**20)
+            except psutil.Error:
+                pass
+            time.sleep(0.05)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    start = time.perf_counter()
+    sampler.start()
+    if process.wait() != 0:
+        raise RuntimeError(f"{argv[:3]} failed")
+    stop.set()
+    sampler.join()
+    return time.perf_counter() - start, peak
+
+
+def finite(dgm: np.ndarray) -> np.ndarray:
+    """Finite bars with positive length (giotto-tda's padding and essential bars left out)."""
+    dgm = np.asarray(dgm, dtype=np.float64)
+    return dgm[np.isfinite(dgm[:, 1]) & (dgm[:, 1] > dgm[:, 0])]
+
+
+def largest_bottleneck(ours: list[list[np.ndarray]], theirs: list[np.ndarray]) -> float:
+    from layertopo.topology.distances import bottleneck_distance
+
+    worst = 0.0
+    for mine, padded in zip(ours, theirs, strict=True):
+        for dim in (0, 1):
+            other = padded[padded[:, 2] == dim][:, :2]
+            worst = max(worst, bottleneck_distance(finite(mine[dim]), finite(other), exact=True))
+    return worst
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--repeats", type=int, default=2)
+    parser.add_argument("--epochs", type=int, nargs="+", default=[0, 20, 100])
+    args = parser.parse_args()
+    sys.path.insert(0, str(Path(__file__).parent))
+    from topology import make_clouds  # the clouds of benchmarks/topology.py
+
+    giotto = giotto_python()
+    clouds = [np.ascontiguousarray(X, dtype=np.float64) for X, _, _ in make_clouds(args.epochs)]
+    work = Path(tempfile.mkdtemp(prefix="giotto-bench-"))
+    np.savez(work / "clouds.npz", *clouds)
+    sides = {
+        "giotto-tda VietorisRipsPersistence(n_jobs=2)": [str(giotto), "-c", GIOTTO_SIDE],
+        "layertopo topology stage (n_jobs=2)": [sys.executable, "-c", OURS_STAGE],
+        "layertopo PersistenceDiagrams(n_jobs=2)": [sys.executable, "-c", OURS_LIBRARY],
+    }
+    times: dict[str, list[float]] = {name: [] for name in sides}
+    memory: dict[str, list[float]] = {name: [] for name in sides}
+    print(f"{len(clouds)} clouds, {args.repeats} rounds, each side in a fresh process", flush=True)
+    for _ in range(args.repeats):
+        for (name, argv), out in zip(sides.items(), ("giotto.npz", "stage.pkl", "library.pkl"), strict=True):
+            seconds, pss = measure([*argv, str(work / "clouds.npz"), str(work / out)])
+            times[name].append(seconds)
+            memory[name].append(pss)
+            print(f"  {name}: {seconds:.1f} s, peak PSS {pss:.0f} MiB", flush=True)
+    import pickle
+
+    loaded = np.load(work / "giotto.npz")
+    theirs = [loaded[f"arr_{i}"] for i in range(len(clouds))]
+    reference = next(iter(sides))
+    print(f"\n{'side':48s} {'median s':>9s} {'speed-up':>9s} {'peak PSS':>9s} {'PSS ratio':>9s} {'bottleneck':>11s}")
+    for name, out in zip(sides, ("giotto.npz", "stage.pkl", "library.pkl"), strict=True):
+        if name == reference:
+            distance = "-"
+        else:
+            ours = pickle.loads((work / out).read_bytes())[1]
+            distance = f"{largest_bottleneck(ours, theirs):.1e}"
+        seconds, pss = statistics.median(times[name]), statistics.median(memory[name])
+        speed = statistics.median(times[reference]) / seconds
+        ratio = pss / statistics.median(memory[reference])
+        print(f"{name:48s} {seconds:9.1f} {speed:8.2f}x {pss:8.0f}M {ratio:9.2f} {distance:>11s}")
+
+
+if __name__ == "__main__":
+    main()
