@@ -8,7 +8,9 @@ Following scikit-learn (and giotto-tda): ``__init__`` only stores parameters, ``
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
+from functools import partial
 
 import numpy as np
 from pydantic import ValidationError
@@ -37,7 +39,8 @@ class PersistenceDiagrams(TransformerMixin, BaseEstimator):
     random_state : int, optional
         Seeds the subsampling.
     n_jobs : int, optional
-        joblib workers over the clouds; None or 1 computes them in this process.
+        Worker processes over the clouds (-1: every core); None or 1 computes them in this process. The
+        workers are the pipeline's (``layertopo.parallel``) and are stopped before ``transform`` returns.
 
     Attributes
     ----------
@@ -116,14 +119,43 @@ class PersistenceDiagrams(TransformerMixin, BaseEstimator):
         """
         check_is_fitted(self, "config_")
         clouds = _check_clouds(X)
-        if self.n_jobs is None or self.n_jobs == 1:
+        n_jobs = _workers(self.n_jobs)
+        if n_jobs == 1:
             return [self._diagrams(cloud, i) for i, cloud in enumerate(clouds)]
-        from joblib import Parallel, delayed
+        from layertopo.parallel import close_pool, run_jobs
 
-        return Parallel(n_jobs=self.n_jobs)(delayed(self._diagrams)(cloud, i) for i, cloud in enumerate(clouds))
+        # the pipeline's worker pool (forked from a server that imported the engines once), closed before returning
+        jobs = [(cloud, None, f"entry {i}") for i, cloud in enumerate(clouds)]
+        settings = self.config_.model_copy(update={"time_limit": None})
+        try:
+            job = partial(_diagrams_job, random_state=self.random_state)
+            results = run_jobs(jobs, settings, n_jobs=n_jobs, job=job)
+        finally:
+            close_pool()
+        return [dgms for dgms, _, _ in results]
 
     def _diagrams(self, cloud: np.ndarray, index: int) -> list[np.ndarray]:
         return diagrams_for_config(cloud, self.config_, random_state=self.random_state, where=f"entry {index}").dgms
+
+
+def _workers(n_jobs: int | None) -> int:
+    """scikit-learn's convention: None or 1 is this process, -1 every core, -2 all but one."""
+    import os
+
+    if n_jobs is None:
+        return 1
+    if n_jobs < 0:
+        return max(1, (os.cpu_count() or 1) + 1 + n_jobs)
+    return max(1, n_jobs)
+
+
+def _diagrams_job(
+    X: np.ndarray, labels: None, config: TopologyConfig, where: str, *, random_state: int | None
+) -> tuple[list[np.ndarray], list, float]:
+    """One cloud's diagrams, as a job of ``layertopo.parallel.run_jobs`` (runs in a worker process)."""
+    start = time.perf_counter()
+    dgms = diagrams_for_config(X, config, random_state=random_state, where=where).dgms
+    return dgms, [], time.perf_counter() - start
 
 
 def _check_clouds(X: Sequence[np.ndarray]) -> list[np.ndarray]:

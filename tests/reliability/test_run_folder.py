@@ -117,7 +117,8 @@ def test_damaged_units_are_recomputed_and_damaged_files_are_named(tmp_path, tiny
     with pytest.raises(DamagedFile, match=r"manifest.json cannot be read .*delete it, and --resume recomputes"):
         run_experiment(one, tmp_path / "run", build_report=False)
     result = CliRunner().invoke(app, ["run", "--resume", str(tmp_path / "run")])  # with the folder's own config
-    assert result.exit_code == 1 and "manifest.json cannot be read" in " ".join(result.output.split())
+    message = " ".join(result.output.split())  # rich may break the long path anywhere
+    assert result.exit_code == 1 and "cannot be read" in message and "it records which units are finished" in message
 
 
 def test_a_resume_names_the_keys_that_differ_and_accepts_other_worker_counts(tmp_path):
