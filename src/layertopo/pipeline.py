@@ -8,6 +8,7 @@ finished unit is loaded, not recomputed.
 from __future__ import annotations
 
 import io
+import os
 import platform
 import subprocess
 import time
@@ -83,6 +84,7 @@ def run_experiment(
     progress : optional callback ``progress(stage, done, total)``
     build_report : write figures and ``report.html`` at the end
     """
+    check_resources(config)
     store = RunStore(out_dir)
     store.open()
     try:
@@ -266,6 +268,54 @@ def estimate_run_bytes(config: ExperimentConfig) -> int:
         widths = [d.dim, *[resolve_width(w, d.dim) for w in spec.widths], 2]
         per_epoch += 4 * (d.n_train + d.n_test) * sum(widths)
     return per_epoch * len(config.training.seeds) * len(config.capture.epochs) + 20 * 1024**2
+
+
+class ResourceError(ValueError):
+    """The run would need more memory than the machine has; the message gives the numbers."""
+
+
+def estimate_peak_bytes(config: ExperimentConfig) -> dict[str, int]:
+    """Per model, the memory one training worker holds at a snapshot: the parameters with their gradients and
+    Adam's two moments (4 copies, float32) and the captured activations of every layer for the train and test
+    splits at once (float32), plus the float64 distance matrix of one subsampled cloud."""
+    d = config.data
+    points = d.n_train + d.n_test
+    cloud = min(config.topology.max_points or points, points)
+    peaks = {}
+    for name, spec in config.models.items():
+        widths = [d.dim, *[resolve_width(w, d.dim) for w in spec.widths], 2]
+        parameters = sum(a * b + b for a, b in zip(widths, widths[1:], strict=False))
+        peaks[name] = 4 * 4 * parameters + 4 * points * sum(widths) + 8 * cloud**2
+    return peaks
+
+
+def available_memory() -> int:
+    """Bytes of memory available to new work (``MemAvailable`` on Linux, else all physical memory)."""
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemAvailable:"):
+                return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+
+
+def check_resources(config: ExperimentConfig, available: int | None = None) -> None:
+    """Refuse, before any work, a run whose training workers would together need more memory than is
+    available (``widths: [1000000]`` reached 8.1 GiB in a minute, with no sign of what was coming)."""
+    available = available_memory() if available is None else available
+    peaks = estimate_peak_bytes(config)
+    workers = max(1, min(config.training.n_jobs, len(config.models) * len(config.training.seeds)))
+    largest = max(peaks, key=peaks.get)
+    need = workers * peaks[largest]
+    if need > available:
+        gib = 2**30
+        raise ResourceError(
+            f"models.{largest} would need about {peaks[largest] / gib:.1f} GiB per training worker (parameters "
+            f"with Adam's state, and every layer's activations for {config.data.n_train + config.data.n_test} "
+            f"points), {need / gib:.1f} GiB for {workers} workers, but {available / gib:.1f} GiB are available. "
+            "Narrow the layers, capture fewer layers or points, or lower training.n_jobs"
+        )
 
 
 def model_training(config: ExperimentConfig, name: str) -> TrainingConfig:

@@ -135,3 +135,19 @@ def test_a_resume_names_the_keys_that_differ_and_accepts_other_worker_counts(tmp
     )
     with pytest.raises(ValueError, match=r"\(training.lr differ\); resuming would mix results"):
         run_experiment(other, tmp_path / "run", build_report=False)
+
+
+def test_a_run_that_cannot_fit_in_memory_is_refused_before_any_work(tmp_path):
+    from layertopo.pipeline import ResourceError, check_resources, estimate_peak_bytes
+
+    wide = load_config(TINY, ["models={wide: {widths: [1000000]}}", "data.n_train=2000", "data.n_test=1000"])
+    peak = estimate_peak_bytes(wide)["wide"]
+    assert 12.0e9 < peak < 12.5e9  # 3000 points x ~1e6 units x 4 bytes, and 15M parameters x 16 bytes
+    expected = r"models.wide would need about 11.\d GiB per training worker .*, 22.\d GiB for 2 workers, but 16.0 GiB"
+    with pytest.raises(ResourceError, match=expected):
+        check_resources(wide, available=16 * 2**30)
+    check_resources(load_config(TINY), available=2**30)  # the tiny run fits in 1 GiB
+    wider = load_config(TINY, ["models={wide: {widths: [20000000]}}", "data.n_train=2000", "data.n_test=1000"])
+    with pytest.raises(ResourceError, match="lower training.n_jobs"):  # ~470 GiB: more than any test machine
+        run_experiment(wider, tmp_path / "run")
+    assert not (tmp_path / "run").exists()
