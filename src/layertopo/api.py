@@ -78,6 +78,7 @@ def analyze(
     batch_size: int = 4096,
     device: str | torch.device | None = None,
     cache: dict[str, Any] | None = None,
+    n_jobs: int | None = None,
 ) -> Analysis:
     """Persistent homology of the activation cloud of each chosen layer of ``model`` on ``X``.
 
@@ -94,8 +95,8 @@ def analyze(
     layers : sequence of str, optional
         Layer names (see ``capture_activations``); None: the input and every named layer.
     topology : TopologyConfig, optional
-        Homology dimensions, metric, subsampling (``max_points``), workers (``n_jobs``), time limit.
-        Defaults to ``TopologyConfig()``.
+        Homology dimensions, metric, subsampling (``max_points``), significance; the time limit applies with
+        ``n_jobs > 1``. Defaults to ``TopologyConfig()``.
     per_class : bool
         Analyse each class's cloud too (when ``y`` is given).
     record, apply, batch_size, device
@@ -104,6 +105,10 @@ def analyze(
     cache : dict, optional
         Results kept by cloud content across calls with the same ``topology``: an identical cloud (e.g. the
         ``"input"`` layer at every epoch of a ``TopologyMonitor``) is computed once. None: a fresh one.
+    n_jobs : int, optional
+        Worker processes (with ``topology.time_limit`` per cloud). None or 1: everything runs in this process,
+        as scikit-learn does, so a plain script needs no ``if __name__ == "__main__":`` guard; with more
+        workers it does. ``topology.n_jobs`` is the pipeline's setting and is not used here.
 
     Returns
     -------
@@ -117,7 +122,11 @@ def analyze(
     from layertopo.capture import capture_activations
     from layertopo.parallel import run_label_jobs
 
-    config = topology or TopologyConfig()
+    given = topology or TopologyConfig()
+    workers = 1 if n_jobs is None else max(1, n_jobs)
+    config = given.model_copy(
+        update={"n_jobs": workers, "time_limit": given.time_limit if workers > 1 else None}
+    )  # in this process unless asked: the pipeline's pool would re-run a guardless script in each worker
     codes, classes = _encode_labels(y, len(X))
     clouds = capture_activations(model, X, layers, batch_size=batch_size, device=device, record=record, apply=apply)
     keys, jobs = [], []

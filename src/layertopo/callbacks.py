@@ -64,7 +64,7 @@ class TopologyMonitor:
     log_dir : str or Path, optional
         TensorBoard folder; None logs nothing. Needs the ``tensorboard`` package
         (``pip install layertopo[tensorboard]``).
-    per_class, record, apply, batch_size : passed to ``analyze``.
+    per_class, record, apply, batch_size, n_jobs : passed to ``analyze`` (``n_jobs`` None: in this process).
 
     Attributes
     ----------
@@ -88,12 +88,19 @@ class TopologyMonitor:
         record: Record = "output",
         apply: Transform | Mapping[str, Transform] | None = None,
         batch_size: int = 4096,
+        n_jobs: int | None = None,
     ) -> None:
         if every < 1:
             raise ValueError(f"every must be a positive number of epochs, got {every}")
         self.model, self.X, self.y, self.layers = model, X, y, layers
         self.every, self.topology, self.log_dir = every, topology or TopologyConfig(), log_dir
-        self.capture_options = {"per_class": per_class, "record": record, "apply": apply, "batch_size": batch_size}
+        self.capture_options = {
+            "per_class": per_class,
+            "record": record,
+            "apply": apply,
+            "batch_size": batch_size,
+            "n_jobs": n_jobs,
+        }
         self.analyses: dict[int, Analysis] = {}
         self._frames: list[pd.DataFrame] = []
         self._cache: dict[str, Any] = {}
