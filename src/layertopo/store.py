@@ -221,14 +221,19 @@ class RunStore:
             self.lock_path.unlink(missing_ok=True)
 
     def check_free_space(self, needed: int) -> None:
-        """Fail early when the folder's file system has less than ``needed`` bytes free."""
+        """Fail early when the folder's file system has less free space than the run still has to write:
+        ``needed`` (the whole run's estimate) less what the folder already holds, so that a resume after a
+        full disk asks only for what remains."""
         import shutil
 
+        written = sum(path.stat().st_size for path in self.root.rglob("*") if path.is_file())
+        remaining = max(needed - written, 0)
         free = shutil.disk_usage(self.root).free
-        if free < needed:
+        if free < remaining:
+            held = f" ({written / 2**20:.0f} MiB of it already written)" if written else ""
             raise StoreError(
                 f"the run folder {self.root} has {free / 2**20:.0f} MiB free but this run writes up to "
-                f"{needed / 2**20:.0f} MiB; free space there or choose another --out folder"
+                f"{needed / 2**20:.0f} MiB{held}; free space there or choose another --out folder"
             )
 
     # --- paths -----------------------------------------------------------------------------------

@@ -151,3 +151,17 @@ def test_a_run_that_cannot_fit_in_memory_is_refused_before_any_work(tmp_path):
     with pytest.raises(ResourceError, match="lower training.n_jobs"):  # ~470 GiB: more than any test machine
         run_experiment(wider, tmp_path / "run")
     assert not (tmp_path / "run").exists()
+
+
+def test_free_space_is_checked_against_what_remains_to_be_written(tmp_path, monkeypatch):
+    import shutil
+    from collections import namedtuple
+
+    store = RunStore(tmp_path / "run")
+    (tmp_path / "run" / "activations").mkdir(parents=True)
+    (tmp_path / "run" / "activations" / "part.npz").write_bytes(b"x" * 3 * 2**20)  # 3 MiB already written
+    usage = namedtuple("usage", "total used free")
+    monkeypatch.setattr(shutil, "disk_usage", lambda path: usage(100 * 2**20, 98 * 2**20, 2 * 2**20))
+    store.check_free_space(5 * 2**20)  # 5 MiB in all, 3 written: the 2 MiB free are enough
+    with pytest.raises(StoreError, match=r"has 2 MiB free but this run writes up to 6 MiB \(3 MiB of it already"):
+        store.check_free_space(6 * 2**20)
