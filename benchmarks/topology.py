@@ -9,10 +9,11 @@ process, like the loop) and ``n_jobs=2`` (two worker processes forked from a for
 imported numpy/scipy/giotto-ph/scikit-learn once, so they share those pages). Ours also computes every
 summary (significance, class purity...), the loop only diagrams.
 
-Clouds: the default experiment (concentric spheres in R^12, good 12-64-64-64-64-2 and bad 12-3-64-64-64-2,
-seed 0, 100 epochs) captured at epochs 0, 20 and 100, every layer, the test split (1000 points) and each
-class (500 points): 108 clouds of 500-1000 points in 2-64 dimensions, as in the default run with its
-train/all splits left out (their 2000-3000-point clouds would take the loop hours).
+Clouds: the default experiment (``ExperimentConfig()``: today the shells and three networks, good, narrow_first
+and narrow_middle; seed 0, 100 epochs) captured at epochs 0, 20 and 100, every layer, the test split (1000
+points) and each class (500 points): 162 clouds of 500-1000 points in 2-64 dimensions, as in the default run
+with its train/all splits left out (their 2000-3000-point clouds would take the loop hours). The README's
+table was measured when the default was two networks on concentric spheres (108 clouds).
 
 Each side runs in its own fresh process, alternately, ``--repeats`` times. Memory is sampled every 50 ms
 over that process and its workers, two ways: the sum of resident sets (RSS; counts the shared library

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from functools import partial
 
 import numpy as np
+from joblib import effective_n_jobs
 from pydantic import ValidationError
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
@@ -119,7 +120,7 @@ class PersistenceDiagrams(TransformerMixin, BaseEstimator):
         """
         check_is_fitted(self, "config_")
         clouds = _check_clouds(X)
-        n_jobs = _workers(self.n_jobs)
+        n_jobs = effective_n_jobs(self.n_jobs)  # scikit-learn's convention: None is 1, -1 every core
         if n_jobs == 1:
             return [self._diagrams(cloud, i) for i, cloud in enumerate(clouds)]
         from layertopo.parallel import close_pool, run_jobs
@@ -136,17 +137,6 @@ class PersistenceDiagrams(TransformerMixin, BaseEstimator):
 
     def _diagrams(self, cloud: np.ndarray, index: int) -> list[np.ndarray]:
         return diagrams_for_config(cloud, self.config_, random_state=self.random_state, where=f"entry {index}").dgms
-
-
-def _workers(n_jobs: int | None) -> int:
-    """scikit-learn's convention: None or 1 is this process, -1 every core, -2 all but one."""
-    import os
-
-    if n_jobs is None:
-        return 1
-    if n_jobs < 0:
-        return max(1, (os.cpu_count() or 1) + 1 + n_jobs)
-    return max(1, n_jobs)
 
 
 def _diagrams_job(

@@ -26,7 +26,7 @@ from layertopo.analysis import run_verdicts
 from layertopo.analysis.probes import linear_probes
 from layertopo.analysis.projections import pca_view, sample_points
 from layertopo.capture import capture_activations
-from layertopo.config import ExperimentConfig, TrainingConfig, config_to_yaml, resolve_width
+from layertopo.config import ExperimentConfig, ModelConfig, TrainingConfig, config_to_yaml, resolve_width
 from layertopo.data import Dataset, best_accuracy, make_dataset
 from layertopo.models import build_mlp, layer_names
 from layertopo.parallel import JobResult, close_pool, run_label_jobs
@@ -260,12 +260,18 @@ def best_accuracies(config: ExperimentConfig) -> dict[str, Any]:
     return record
 
 
+def layer_widths(config: ExperimentConfig, spec: ModelConfig) -> list[int]:
+    """Widths of every captured layer of a model, input to logits: ``[d, hidden..., 2]``."""
+    d = config.data.dim
+    return [d, *[resolve_width(w, d) for w in spec.widths], 2]
+
+
 def estimate_run_bytes(config: ExperimentConfig) -> int:
     """An upper bound on what a run writes: the captured activations (float32, before compression) dominate."""
     d = config.data
     per_epoch = 0
     for spec in config.models.values():
-        widths = [d.dim, *[resolve_width(w, d.dim) for w in spec.widths], 2]
+        widths = layer_widths(config, spec)
         per_epoch += 4 * (d.n_train + d.n_test) * sum(widths)
     return per_epoch * len(config.training.seeds) * len(config.capture.epochs) + 20 * 1024**2
 
@@ -283,7 +289,7 @@ def estimate_peak_bytes(config: ExperimentConfig) -> dict[str, int]:
     cloud = min(config.topology.max_points or points, points)
     peaks = {}
     for name, spec in config.models.items():
-        widths = [d.dim, *[resolve_width(w, d.dim) for w in spec.widths], 2]
+        widths = layer_widths(config, spec)
         parameters = sum(a * b + b for a, b in zip(widths, widths[1:], strict=False))
         peaks[name] = 4 * 4 * parameters + 4 * points * sum(widths) + 8 * cloud**2
     return peaks

@@ -85,5 +85,10 @@ def nearest_euclidean(A: np.ndarray, B: np.ndarray, *, block: int = 2048) -> tup
         rows = slice(start, start + block)
         nearest[rows] = (a2[rows, None] - 2.0 * (A[rows] @ B.T) + b2[None, :]).min(axis=1)
     np.maximum(nearest, 0.0, out=nearest)
-    largest = float(a2.max(initial=0.0) + b2.max(initial=0.0))
-    return nearest, 8.0 * (A.shape[1] + 2) * np.finfo(np.float64).eps * largest
+    return nearest, gram_slack(A.shape[1], float(a2.max(initial=0.0) + b2.max(initial=0.0)))
+
+
+def gram_slack(n_features: int, largest_sq_norms: float) -> float:
+    """A bound on the rounding error of a squared distance ``|a|^2 - 2 a.b + |b|^2`` in float64, for points whose
+    squared norms sum to at most ``largest_sq_norms``."""
+    return 8.0 * (n_features + 2) * np.finfo(np.float64).eps * largest_sq_norms
