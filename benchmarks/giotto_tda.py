@@ -128,7 +128,7 @@ def largest_bottleneck(ours: list[list[np.ndarray]], theirs: list[np.ndarray]) -
     for mine, padded in zip(ours, theirs, strict=True):
         for dim in (0, 1):
             other = padded[padded[:, 2] == dim][:, :2]
-            worst = max(worst, bottleneck_distance(finite(mine[dim]), finite(other), exact=True))
+            worst = max(worst, bottleneck_distance(finite(mine[dim]), finite(other)))
     return worst
 
 

@@ -3,7 +3,7 @@ our own error or give diagrams that agree with a float64 reference (gudhi on a f
 
 import gudhi
 import numpy as np
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from scipy.spatial.distance import pdist, squareform
 
@@ -36,6 +36,8 @@ def reference(X: np.ndarray, maxdim: int) -> list[np.ndarray]:
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(clouds(), st.sampled_from(["giotto", "ripser", "gudhi", "auto"]))
+# found by a CI run: gudhi 3.13's own bottleneck distance called these diagrams 0.136 apart, not 3e-9
+@example(np.array([[0.0], [0.5], [2.39293632e-1], [3.07622341e-30], [9.60432927e-104], [-0.375]]), "giotto")
 def test_random_clouds_agree_with_float64_reference_or_raise_our_error(X, engine):
     try:
         result = persistence_diagrams(X, maxdim=1, engine=engine)
@@ -45,7 +47,7 @@ def test_random_clouds_agree_with_float64_reference_or_raise_our_error(X, engine
     spread = float(np.ptp(X, axis=0).max()) if len(X) > 1 else 0.0
     for ours, theirs in zip(result.dgms, expected, strict=True):
         assert ours.dtype == np.float64 and ours.shape[1] == 2
-        assert bottleneck_distance(ours, theirs, exact=True) <= 1e-5 * spread + 1e-12, (ours, theirs)
+        assert bottleneck_distance(ours, theirs) <= 1e-5 * spread + 1e-12, (ours, theirs)
     assert np.isinf(result.dgms[0][:, 1]).sum() == 1
 
 
