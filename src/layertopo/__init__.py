@@ -21,7 +21,11 @@ _EXPORTS = {
     "SignificanceConfig": "layertopo.config",
     "TopologyConfig": "layertopo.config",
     "load_config": "layertopo.config",
+    "DiagramStatistics": "layertopo.estimators",
     "PersistenceDiagrams": "layertopo.estimators",
+    "plot_barcode": "layertopo.plots.diagrams",
+    "plot_betti_curve": "layertopo.plots.diagrams",
+    "plot_diagrams": "layertopo.plots.diagrams",
     "persistence_diagrams": "layertopo.topology",
     "run_experiment": "layertopo.pipeline",
 }

@@ -192,8 +192,7 @@ def layer_scalars(rows: pd.DataFrame) -> dict[str, float]:
 
 
 def diagram_figure(dgms: Sequence[np.ndarray], title: str = "") -> Figure:
-    """A persistence diagram (every dimension in one axes): births against deaths, essential classes on a
-    dashed line above the finite points.
+    """A persistence diagram (every dimension in one axes, ``plot_diagrams``) on a new figure for TensorBoard.
 
     Parameters
     ----------
@@ -206,17 +205,8 @@ def diagram_figure(dgms: Sequence[np.ndarray], title: str = "") -> Figure:
     """
     from matplotlib.figure import Figure
 
+    from layertopo.plots.diagrams import plot_diagrams
+
     figure = Figure(figsize=(3.2, 3.2), layout="constrained")
-    ax = figure.subplots()
-    finite = [d[np.isfinite(d[:, 1])] for d in dgms] + [np.zeros((1, 2))]
-    top = max(float(np.concatenate(finite).max()) * 1.1, 1e-9)
-    for dim, dgm in enumerate(dgms):
-        if len(dgm):
-            deaths = np.where(np.isfinite(dgm[:, 1]), dgm[:, 1], top)
-            ax.scatter(dgm[:, 0], deaths, s=8, alpha=0.7, label=f"H{dim}")
-    ax.plot([0, top], [0, top], color="#888", lw=0.8)
-    ax.axhline(top, color="#888", lw=0.8, ls="--")
-    ax.set(xlabel="birth", ylabel="death", title=title)
-    if any(len(d) for d in dgms):
-        ax.legend(loc="lower right", fontsize=7)
+    plot_diagrams(dgms, ax=figure.subplots(), title=title)
     return figure

@@ -1,7 +1,8 @@
-"""A scikit-learn transformer: point clouds in, persistence diagrams out.
+"""scikit-learn transformers: point clouds to persistence diagrams, diagrams to features.
 
 ``PersistenceDiagrams`` wraps ``layertopo.topology.persistence_diagrams`` so that it can be the first
-step of an ``sklearn.pipeline.Pipeline`` (followed by a step that turns diagrams into features).
+step of an ``sklearn.pipeline.Pipeline``; ``DiagramStatistics`` turns its diagrams into a feature table
+(counts, significant bars, persistence, entropy, Betti-curve samples) for any estimator after it.
 Following scikit-learn (and giotto-tda): ``__init__`` only stores parameters, ``fit`` validates them,
 ``transform`` computes; bad clouds are reported together ("entry 3: ...").
 """
@@ -18,9 +19,12 @@ from pydantic import ValidationError
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
-from layertopo.config import TopologyConfig
+from layertopo.config import SignificanceConfig, TopologyConfig
 from layertopo.topology import CloudError, check_cloud
 from layertopo.topology.diagrams import diagrams_for_config
+from layertopo.topology.distances import check_diagram
+from layertopo.topology.significance import significant_bars, universal_null_pvalues
+from layertopo.topology.summaries import betti_curve, diagram_statistics
 
 
 class PersistenceDiagrams(TransformerMixin, BaseEstimator):
@@ -51,8 +55,8 @@ class PersistenceDiagrams(TransformerMixin, BaseEstimator):
     Examples
     --------
     >>> from sklearn.pipeline import make_pipeline
-    >>> pipe = make_pipeline(PersistenceDiagrams(maxdim=1, max_points=200), Vectoriser(), LogisticRegression())
-    ... # doctest: +SKIP
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> pipe = make_pipeline(PersistenceDiagrams(maxdim=1, max_points=200), DiagramStatistics(), LogisticRegression())
     """
 
     def __init__(
@@ -166,3 +170,144 @@ def _check_clouds(X: Sequence[np.ndarray]) -> list[np.ndarray]:
     if not clouds:
         raise ValueError("expected at least one point cloud, got an empty collection")
     return clouds
+
+
+class DiagramStatistics(TransformerMixin, BaseEstimator):
+    """A fixed-length feature row per cloud from its persistence diagrams (e.g. ``PersistenceDiagrams``'s).
+
+    For each homology dimension ``d`` kept, the columns are (in this order):
+
+    * ``h{d}_bars``: number of bars; ``h{d}_essential``: bars that never die;
+    * ``h{d}_significant`` (``d >= 1`` only): significant bars by the universal-null rule of
+      ``layertopo.topology.significance`` (``alpha``, ``ratio_min``). H0 significance needs the points
+      (single-linkage merges), not only the diagram: use ``layertopo.analyze`` for it;
+    * ``h{d}_total_persistence``, ``h{d}_max_persistence``: sum and maximum of the finite lifetimes;
+    * ``h{d}_entropy``: Shannon entropy of the finite lifetimes normalised to sum 1, in nats (natural
+      logarithm), 0 with fewer than two bars;
+    * ``h{d}_betti_{i}``: the Betti curve (bars alive, ``birth <= t < death``) at ``n_bins`` scales from 0
+      to the largest finite death seen by ``fit`` in that dimension (``scales_``).
+
+    Parameters
+    ----------
+    n_bins : int
+        Samples of each Betti curve (0 for none).
+    alpha : float
+        Family-wise level of the H1+ significance test (Bonferroni over the finite bars).
+    ratio_min : float
+        Death/birth ratio from which an H1+ bar is significant.
+
+    Attributes
+    ----------
+    n_dims_ : int
+        Homology dimensions of the diagrams seen by ``fit`` (0..n_dims_-1).
+    scales_ : ndarray of shape (n_dims_, n_bins)
+        Scales of the Betti-curve samples.
+
+    Examples
+    --------
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from sklearn.pipeline import make_pipeline
+    >>> pipe = make_pipeline(PersistenceDiagrams(maxdim=1), DiagramStatistics(), LogisticRegression())
+    >>> # cross_val_score(pipe, clouds, labels): see examples/digits_pipeline.py
+    """
+
+    def __init__(self, n_bins: int = 10, alpha: float = 0.05, ratio_min: float = 3.5) -> None:
+        self.n_bins = n_bins
+        self.alpha = alpha
+        self.ratio_min = ratio_min
+
+    def fit(self, X: Sequence[Sequence[np.ndarray]], y: object = None) -> DiagramStatistics:
+        """Learn the number of dimensions and the Betti-curve scales.
+
+        Parameters
+        ----------
+        X : sequence of n_clouds sequences of ndarray of shape (k, 2), one diagram per dimension 0..maxdim
+        y : ignored
+
+        Returns
+        -------
+        self
+        """
+        try:
+            self.significance_ = SignificanceConfig(alpha=self.alpha, ratio_min=self.ratio_min)
+        except ValidationError as exc:
+            raise ValueError(f"invalid DiagramStatistics parameters: {exc.errors()[0]['msg']}") from None
+        if not isinstance(self.n_bins, int | np.integer) or self.n_bins < 0:
+            raise ValueError(f"n_bins: expected a whole number >= 0, got {self.n_bins!r}")
+        diagrams = _check_diagram_sets(X)
+        self.n_dims_ = len(diagrams[0])
+        tops = [max((_largest_finite_death(dgms[d]) for dgms in diagrams), default=0.0) for d in range(self.n_dims_)]
+        self.scales_ = np.array([np.linspace(0.0, top, self.n_bins) for top in tops]).reshape(self.n_dims_, -1)
+        return self
+
+    def transform(self, X: Sequence[Sequence[np.ndarray]]) -> np.ndarray:
+        """The feature rows.
+
+        Parameters
+        ----------
+        X : sequence of n_clouds sequences of ndarray of shape (k, 2), with as many dimensions as in ``fit``
+
+        Returns
+        -------
+        ndarray of shape (n_clouds, n_features), float64
+            Columns named by ``get_feature_names_out``.
+        """
+        check_is_fitted(self, "scales_")
+        diagrams = _check_diagram_sets(X, n_dims=self.n_dims_)
+        return np.array([np.concatenate([self._row(dgms[d], d) for d in range(self.n_dims_)]) for dgms in diagrams])
+
+    def get_feature_names_out(self, input_features: object = None) -> np.ndarray:
+        """Names of the columns of ``transform``: ``h{d}_bars``, ..., ``h{d}_betti_{i}``.
+
+        Returns
+        -------
+        ndarray of shape (n_features,), object
+        """
+        check_is_fitted(self, "scales_")
+        names = []
+        for d in range(self.n_dims_):
+            kinds = ["bars", "essential", *(["significant"] if d else []), "total_persistence", "max_persistence"]
+            kinds += ["entropy", *(f"betti_{i}" for i in range(self.n_bins))]
+            names += [f"h{d}_{kind}" for kind in kinds]
+        return np.asarray(names, dtype=object)
+
+    def _row(self, dgm: np.ndarray, dim: int) -> np.ndarray:
+        stats = diagram_statistics(dgm)
+        counts = [stats["n_bars"], stats["n_infinite"]]
+        if dim:
+            counts.append(int(significant_bars(dgm, universal_null_pvalues(dgm), self.significance_).sum()))
+        values = [stats["total_persistence"], stats["longest"], stats["entropy"]]
+        return np.array([*counts, *values, *betti_curve(dgm, self.scales_[dim])], dtype=np.float64)
+
+
+def _largest_finite_death(dgm: np.ndarray) -> float:
+    finite = dgm[np.isfinite(dgm[:, 1]), 1]
+    return float(finite.max()) if finite.size else 0.0
+
+
+def _check_diagram_sets(X: Sequence[Sequence[np.ndarray]], n_dims: int | None = None) -> list[list[np.ndarray]]:
+    """Each entry as a list of float64 diagrams; bad entries are reported together ("entry 3, H1: ...")."""
+    if isinstance(X, np.ndarray) and X.ndim == 2 and X.shape[1] == 2:
+        raise ValueError(
+            f"expected one list of diagrams per cloud, got one array of shape {X.shape}; pass [[dgm]] for one diagram"
+        )
+    out, errors = [], []
+    for i, dgms in enumerate(X):
+        if isinstance(dgms, np.ndarray) and dgms.ndim == 2:
+            errors.append(f"entry {i}: expected a list of diagrams (one per dimension), got one array")
+            continue
+        try:
+            out.append([check_diagram(d, f"entry {i}, H{dim}") for dim, d in enumerate(dgms)])
+        except (TypeError, ValueError) as exc:
+            errors.append(str(exc))
+    if not out and not errors:
+        raise ValueError("expected at least one cloud's diagrams, got an empty collection")
+    wanted = n_dims if n_dims is not None else (len(out[0]) if out else 0)
+    errors += [
+        f"entry {i}: {len(d)} diagrams, expected {wanted} (dimensions 0..{wanted - 1})"
+        for i, d in enumerate(out)
+        if len(d) != wanted
+    ]
+    if errors:
+        raise ValueError(f"{len(errors)} entries are invalid: " + "; ".join(errors))
+    return out

@@ -61,7 +61,14 @@ def test_digits_cnn_analysis_layer_by_layer():
     assert rows.query("layer == 'conv1'")["n_input"].iloc[0] == 200
 
 
-@pytest.mark.parametrize("name", ["canonical_experiment", "digits_mlp", "digits_cnn"])
+def test_digits_pipeline_tells_digits_apart_by_the_loops_of_their_ink():
+    example = load_example("digits_pipeline")
+    clouds, labels = example.ink_clouds(per_digit=15)
+    assert len(clouds) == 45 and all(c.shape[1] == 2 for c in clouds)
+    assert example.main(per_digit=15) > 0.7  # chance 0.33
+
+
+@pytest.mark.parametrize("name", ["canonical_experiment", "digits_mlp", "digits_cnn", "digits_pipeline"])
 def test_examples_guard_their_main_for_spawned_workers(name):
     text = (EXAMPLES / f"{name}.py").read_text()
     assert 'if __name__ == "__main__":' in text and "def main(" in text

@@ -23,6 +23,7 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
+from layertopo.plots.diagrams import plot_diagrams
 from layertopo.plots.static import CLASS_COLORS, COLORS, NO_DATA, _gap_cmap, _no_data
 from layertopo.plots.tables import summary_grid, training_band
 from layertopo.topology.significance import significant_bars
@@ -217,20 +218,9 @@ def significant_diagrams(
 
 
 def _marked_diagram(ax: Axes, dgms: Mapping[int, np.ndarray], marks: Mapping[int, np.ndarray], title: str) -> None:
-    finite = np.concatenate([d[np.isfinite(d[:, 1])] for d in dgms.values()] + [np.zeros((0, 2))])
-    top = float(finite.max()) * 1.1 if finite.size else 1.0
-    for dim, dgm in dgms.items():
-        deaths = np.where(np.isfinite(dgm[:, 1]), dgm[:, 1], top)
-        significant = marks[dim]
-        ax.scatter(dgm[~significant, 0], deaths[~significant], s=4, color=COLORS[dim], alpha=0.5, label=f"H{dim}")
-        ax.scatter(
-            dgm[significant, 0], deaths[significant], s=40, facecolors=COLORS[dim], edgecolors="black",
-            linewidths=0.8, label=f"H{dim} significant ({int(significant.sum())})",
-        )  # fmt: skip
-    ax.plot([0, top], [0, top], color="#888", lw=0.8)
-    ax.axhline(top, color="#888", lw=0.8, ls="--")
-    ax.set_title(title, fontsize=9)
+    plot_diagrams(dgms, ax=ax, significant=marks, title=title, size=4)
     ax.set_xlabel("birth (RMS radii)", fontsize=7)
+    ax.set_ylabel("")
     ax.tick_params(labelsize=7)
     ax.legend(fontsize=5, loc="lower right")
 

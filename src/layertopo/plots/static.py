@@ -17,6 +17,7 @@ from matplotlib.colors import Colormap
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
+from layertopo.plots.diagrams import plot_diagrams
 from layertopo.plots.tables import (
     DISTANCE_KINDS,
     QUANTITIES,
@@ -349,21 +350,8 @@ def _epoch_pairs(grid: Grid) -> Grid:
 
 
 def _diagram(ax: Axes, dgms: list[np.ndarray | None], title: str) -> None:
-    """Scatter H0 and H1 (birth, death); essential classes on a dashed line at the top; 'no data' when empty."""
-    present = [np.asarray(d, dtype=float).reshape(-1, 2) for d in dgms if d is not None]
-    finite = np.concatenate([d[np.isfinite(d[:, 1])] for d in present] + [np.zeros((0, 2))])
-    if not present or (finite.size == 0 and not any(len(d) for d in present)):
-        _no_data(ax, title)
-        return
-    top = float(finite.max()) * 1.1 if finite.size else 1.0
-    for dim, dgm in enumerate(dgms):
-        if dgm is None or not len(dgm):
-            continue
-        dgm = np.asarray(dgm, dtype=float)
-        deaths = np.where(np.isfinite(dgm[:, 1]), dgm[:, 1], top)
-        ax.scatter(dgm[:, 0], deaths, s=6, color=COLORS[dim], label=f"H{dim}", alpha=0.7)
-    ax.plot([0, top], [0, top], color="#888", lw=0.8)
-    ax.axhline(top, color="#888", lw=0.8, ls="--")
-    ax.set_title(title, fontsize=9)
+    """H0 and H1 of one cloud on ``ax`` (``plot_diagrams``), small print for a grid of panels."""
+    plot_diagrams(dgms, ax=ax, title=title, size=6)
+    ax.set_xlabel("")
+    ax.set_ylabel("")
     ax.tick_params(labelsize=7)
-    ax.legend(fontsize=6, loc="lower right")
