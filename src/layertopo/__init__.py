@@ -16,6 +16,7 @@ _EXPORTS = {
     "analyze": "layertopo.api",
     "compare": "layertopo.api",
     "capture_activations": "layertopo.capture",
+    "TopologyCallback": "layertopo.lightning_callback",
     "TopologyMonitor": "layertopo.callbacks",
     "ExperimentConfig": "layertopo.config",
     "SignificanceConfig": "layertopo.config",

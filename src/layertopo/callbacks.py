@@ -49,8 +49,8 @@ class TopologyMonitor:
 
     Parameters
     ----------
-    model : nn.Module
-        The model being trained (``step`` may be given another one).
+    model : nn.Module or None
+        The model being trained (``step`` may be given another one; with None, every ``step`` must).
     X : ndarray or tensor of shape (n_samples, ...)
         Fixed inputs whose activation clouds are analysed (keep it to a few hundred samples).
     y : array_like of shape (n_samples,), optional
@@ -62,9 +62,23 @@ class TopologyMonitor:
     topology : TopologyConfig, optional
         Topology settings; defaults to ``TopologyConfig()``.
     log_dir : str or Path, optional
-        TensorBoard folder; None logs nothing. Needs the ``tensorboard`` package
+        TensorBoard folder of a writer the monitor opens and closes. Needs the ``tensorboard`` package
         (``pip install layertopo[tensorboard]``).
-    per_class, record, apply, batch_size, n_jobs : passed to ``analyze`` (``n_jobs`` None: in this process).
+    writer : SummaryWriter-like, optional
+        A writer of your own (anything with ``add_scalar``, ``add_figure`` and ``flush``, e.g. the
+        ``SummaryWriter`` your loop already logs the loss with), so that topology scalars land in the same
+        event file beside them; the monitor never closes it. Give ``log_dir`` or ``writer``, not both; with
+        neither nothing is logged.
+    per_class : bool
+        Also analyse the cloud of each class (see ``analyze``).
+    record : {"output", "input"}
+        Record each layer's output or its input (see ``capture_activations``).
+    apply : callable or mapping of str to callable, optional
+        Applied to each recorded value before it is flattened (see ``capture_activations``).
+    batch_size : int
+        Inputs per forward pass.
+    n_jobs : int, optional
+        Worker processes over the clouds; None or 1 computes them in this process.
 
     Attributes
     ----------
@@ -72,11 +86,13 @@ class TopologyMonitor:
         One row per recorded (epoch, layer, label, dim): ``epoch`` then the columns of ``Analysis.summaries``.
     analyses : dict of int to Analysis
         The full result (with diagrams) of every recorded epoch.
+    writer : SummaryWriter-like or None
+        The ``writer=`` given (it may be replaced between steps, as ``TopologyCallback`` does).
     """
 
     def __init__(
         self,
-        model: nn.Module,
+        model: nn.Module | None,
         X: np.ndarray | torch.Tensor,
         y: np.ndarray | Sequence | None = None,
         layers: Sequence[str] | None = None,
@@ -84,6 +100,7 @@ class TopologyMonitor:
         every: int = 1,
         topology: TopologyConfig | None = None,
         log_dir: str | Path | None = None,
+        writer: Any = None,
         per_class: bool = True,
         record: Record = "output",
         apply: Transform | Mapping[str, Transform] | None = None,
@@ -92,6 +109,8 @@ class TopologyMonitor:
     ) -> None:
         if every < 1:
             raise ValueError(f"every must be a positive number of epochs, got {every}")
+        if log_dir is not None and writer is not None:
+            raise ValueError("give TopologyMonitor either log_dir (it opens a writer) or writer (yours), not both")
         self.model, self.X, self.y, self.layers = model, X, y, layers
         self.every, self.topology, self.log_dir = every, topology or TopologyConfig(), log_dir
         self.capture_options = {
@@ -104,14 +123,17 @@ class TopologyMonitor:
         self.analyses: dict[int, Analysis] = {}
         self._frames: list[pd.DataFrame] = []
         self._cache: dict[str, Any] = {}
-        self._writer: Any = None
+        self.writer: Any = writer
+        self._opened: Any = None  # the writer opened in log_dir
 
     @property
     def history(self) -> pd.DataFrame:
         """Summary rows of every recorded epoch (empty before the first)."""
         return pd.concat(self._frames, ignore_index=True) if self._frames else pd.DataFrame()
 
-    def step(self, epoch: int, model: nn.Module | None = None, *, force: bool = False) -> Analysis | None:
+    def step(
+        self, epoch: int, model: nn.Module | None = None, *, force: bool = False, global_step: int | None = None
+    ) -> Analysis | None:
         """Record epoch ``epoch`` if it is due (``epoch % every == 0``) or ``force``; return its Analysis.
 
         Parameters
@@ -122,11 +144,19 @@ class TopologyMonitor:
             The model to analyse; defaults to the one given at construction.
         force : bool
             Record even when the epoch is not due (e.g. the last epoch).
+        global_step : int, optional
+            The step at which the writer logs (e.g. the number of optimiser steps so far, so that the
+            topology lines up with a loss logged per step); defaults to ``epoch``.
         """
         if not force and epoch % self.every:
             return None
+        model = model if model is not None else self.model
+        if model is None:
+            raise ValueError(
+                f"TopologyMonitor.step({epoch}): no model; pass step(epoch, model) or TopologyMonitor(model, ...)"
+            )
         analysis = analyze(
-            model if model is not None else self.model,
+            model,
             self.X,
             self.y,
             self.layers,
@@ -136,8 +166,8 @@ class TopologyMonitor:
         )
         self.analyses[epoch] = analysis
         self._frames.append(analysis.summaries.assign(epoch=epoch)[["epoch", *analysis.summaries.columns]])
-        if self.log_dir is not None:
-            self._log(epoch, analysis)
+        if self.log_dir is not None or self.writer is not None:
+            self._log(epoch, analysis, epoch if global_step is None else global_step)
         return analysis
 
     def on_epoch_end(self, epoch: int, model: nn.Module, **kwargs: Any) -> None:
@@ -145,10 +175,10 @@ class TopologyMonitor:
         self.step(epoch, model)
 
     def close(self) -> None:
-        """Flush and close the TensorBoard writer (if any)."""
-        if self._writer is not None:
-            self._writer.close()
-            self._writer = None
+        """Flush and close the TensorBoard writer the monitor opened (a ``writer=`` of yours stays open)."""
+        if self._opened is not None:
+            self._opened.close()
+            self._opened = None
 
     def state_dict(self) -> dict[str, Any]:
         """The recorded history, to store beside a checkpoint and resume with ``load_state_dict``."""
@@ -158,26 +188,28 @@ class TopologyMonitor:
         """Restore the history saved by ``state_dict`` (the diagrams in ``analyses`` are not restored)."""
         self._frames = [pd.DataFrame(state["history"])] if state["history"] else []
 
-    def _log(self, epoch: int, analysis: Analysis) -> None:
+    def _log(self, epoch: int, analysis: Analysis, step: int) -> None:
         writer = self._get_writer()
         rows = analysis.summaries[analysis.summaries["label"] == "all"]
         for layer in analysis.layers:
             for name, value in layer_scalars(rows[rows["layer"] == layer]).items():
-                writer.add_scalar(f"topology/{layer}/{name}", value, epoch)
+                writer.add_scalar(f"topology/{layer}/{name}", value, step)
             figure = diagram_figure(analysis.diagrams[(layer, "all")], f"{layer}, epoch {epoch}")
-            writer.add_figure(f"diagrams/{layer}", figure, epoch, close=False)
+            writer.add_figure(f"diagrams/{layer}", figure, step, close=False)
         writer.flush()
 
     def _get_writer(self) -> Any:
-        if self._writer is None:
+        if self.writer is not None:
+            return self.writer
+        if self._opened is None:
             try:
                 from torch.utils.tensorboard import SummaryWriter
             except ImportError as exc:
                 raise ImportError(
                     "TopologyMonitor(log_dir=...) needs the tensorboard package: pip install 'layertopo[tensorboard]'"
                 ) from exc
-            self._writer = SummaryWriter(log_dir=str(self.log_dir))
-        return self._writer
+            self._opened = SummaryWriter(log_dir=str(self.log_dir))
+        return self._opened
 
 
 def layer_scalars(rows: pd.DataFrame) -> dict[str, float]:

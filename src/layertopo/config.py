@@ -184,7 +184,15 @@ class SignificanceConfig(_Strict):
 
 
 class TopologyConfig(_Strict):
-    maxdim: int = Field(1, ge=0, le=2)
+    """What the topology stage computes on each activation cloud, and where the pipeline runs it.
+
+    The first group of fields says what is computed (homology dimensions, distance, subsampling,
+    significance); ``n_jobs``, ``time_limit``, ``executor`` and ``dask_address`` say where the pipeline runs
+    it. Library calls (``analyze``, ``PersistenceDiagrams``, ``TopologyMonitor``) ignore the second group
+    and run in the calling process unless given ``n_jobs``.
+    """
+
+    maxdim: int = Field(1, ge=0, le=2, description="highest homology dimension of the clouds of all labels")
     class_maxdim: int | None = Field(
         0,
         ge=0,
@@ -194,7 +202,10 @@ class TopologyConfig(_Strict):
             "their components (H0); H1 on them is two thirds of the engine's work on a two-class run"
         ),
     )
-    metric: Literal["euclidean", "cosine", "knn_hops", "knn_geodesic"] = "euclidean"
+    metric: Literal["euclidean", "cosine", "knn_hops", "knn_geodesic"] = Field(
+        "euclidean",
+        description="distance between points: euclidean, cosine, or hop counts / path lengths on the k-NN graph",
+    )
     knn_k: int = Field(14, ge=1, description="neighbours of the k-NN graph for the knn_* metrics")
     fixed_scale: int | None = Field(
         None,
@@ -204,7 +215,9 @@ class TopologyConfig(_Strict):
             "(knn_k) Vietoris-Rips complex at this many hops (Naitzat et al. 2020: k = 14, 2 hops), on all points"
         ),
     )
-    engine: Literal["auto", "ripser", "giotto", "gudhi"] = "auto"
+    engine: Literal["auto", "ripser", "giotto", "gudhi"] = Field(
+        "auto", description="persistent-homology engine; auto picks the fastest exact one for the job"
+    )
     truncate: bool = Field(
         True,
         description=(
@@ -212,10 +225,16 @@ class TopologyConfig(_Strict):
             "diagrams, less time and memory; layertopo.topology.truncation); false runs the whole filtration"
         ),
     )
-    max_points: int | None = Field(500, ge=3)
-    subsample: Literal["maxmin", "random"] = "maxmin"
-    significance: SignificanceConfig = SignificanceConfig()
-    n_jobs: int = Field(2, ge=1)
+    max_points: int | None = Field(
+        500, ge=3, description="landmarks per cloud, split between classes in their shares; None: every point"
+    )
+    subsample: Literal["maxmin", "random"] = Field(
+        "maxmin", description="how landmarks are chosen: farthest-point (maxmin) or uniformly at random"
+    )
+    significance: SignificanceConfig = Field(
+        SignificanceConfig(), description="the rules that tell topological signal from sampling noise"
+    )
+    n_jobs: int = Field(2, ge=1, description="worker processes of the pipeline's topology stage")
     time_limit: float | None = Field(300.0, gt=0, description="seconds per cloud; None = no limit")
     executor: Literal["local", "dask"] = Field(
         "local", description="where jobs run: local processes (n_jobs) or a Dask cluster (see layertopo.parallel)"
@@ -265,8 +284,14 @@ def _check_safe_name(name: str, what: str) -> str:
 
 
 class ExperimentConfig(_Strict):
-    name: str = "default"
-    data: DataConfig = Field(default_factory=ShellsData)
+    """A whole experiment: the data, the models, their training, what is captured and how it is measured.
+
+    ``load_config`` reads one from YAML (``configs/default.yaml`` is the default experiment); every key is
+    checked, and an unknown or misspelt one is an error that names it.
+    """
+
+    name: str = Field("default", description="the run's name (letters, digits, '_', '-', '.')")
+    data: DataConfig = Field(default_factory=ShellsData, description="the synthetic dataset and its Bayes accuracy")
     models: dict[str, ModelConfig] = Field(
         default_factory=lambda: {
             "good": ModelConfig(widths=[64, 64, 64, 64]),
@@ -274,10 +299,11 @@ class ExperimentConfig(_Strict):
             "narrow_middle": ModelConfig(widths=[64, 64, "d/4", 64]),
         },
         min_length=1,
+        description="the networks compared, by name (hidden widths, 'd/4' = a quarter of the input dimension)",
     )
-    training: TrainingConfig = TrainingConfig()
-    capture: CaptureConfig = CaptureConfig()
-    topology: TopologyConfig = TopologyConfig()
+    training: TrainingConfig = Field(TrainingConfig(), description="optimiser, epochs and seeds")
+    capture: CaptureConfig = Field(CaptureConfig(), description="which epochs, layers and splits are recorded")
+    topology: TopologyConfig = Field(TopologyConfig(), description="what is measured on each cloud, and where")
 
     @field_validator("name")
     @classmethod
@@ -343,8 +369,14 @@ def load_config(path: str | Path | None = None, overrides: list[str] | None = No
 
     Parameters
     ----------
-    path : path to a YAML file, or None for the built-in defaults.
-    overrides : strings such as ``"training.epochs=20"``; values are parsed as YAML.
+    path : str or Path, optional
+        A YAML file; None for the built-in defaults.
+    overrides : list of str, optional
+        Strings such as ``"training.epochs=20"``; values are parsed as YAML.
+
+    Returns
+    -------
+    ExperimentConfig
     """
     raw: dict[str, Any] = {}
     if path is not None:

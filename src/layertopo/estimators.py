@@ -84,9 +84,10 @@ class PersistenceDiagrams(TransformerMixin, BaseEstimator):
 
         Parameters
         ----------
-        X : sequence of n_clouds array_like of shape (n_points_i, n_features_i), or ndarray of shape
-            (n_clouds, n_points, n_features)
-        y : ignored
+        X : sequence of n_clouds array_like of shape (n_points_i, n_features_i)
+            The clouds (an ndarray of shape (n_clouds, n_points, n_features) is one too).
+        y : None
+            Ignored.
 
         Returns
         -------
@@ -115,6 +116,7 @@ class PersistenceDiagrams(TransformerMixin, BaseEstimator):
         Parameters
         ----------
         X : sequence of n_clouds array_like of shape (n_points_i, n_features_i)
+            The clouds.
 
         Returns
         -------
@@ -221,8 +223,10 @@ class DiagramStatistics(TransformerMixin, BaseEstimator):
 
         Parameters
         ----------
-        X : sequence of n_clouds sequences of ndarray of shape (k, 2), one diagram per dimension 0..maxdim
-        y : ignored
+        X : sequence of n_clouds sequences of ndarray of shape (k, 2)
+            Each cloud's diagrams, one per dimension 0..maxdim.
+        y : None
+            Ignored.
 
         Returns
         -------
@@ -245,7 +249,8 @@ class DiagramStatistics(TransformerMixin, BaseEstimator):
 
         Parameters
         ----------
-        X : sequence of n_clouds sequences of ndarray of shape (k, 2), with as many dimensions as in ``fit``
+        X : sequence of n_clouds sequences of ndarray of shape (k, 2)
+            Each cloud's diagrams, as many dimensions as in ``fit``.
 
         Returns
         -------

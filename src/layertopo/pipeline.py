@@ -78,11 +78,20 @@ def run_experiment(
 
     Parameters
     ----------
-    config : the validated experiment configuration
-    out_dir : the run folder (created; an existing one is resumed when ``resume``)
-    resume : reuse finished units recorded in the folder's manifest
-    progress : optional callback ``progress(stage, done, total)``
-    build_report : write figures and ``report.html`` at the end
+    config : ExperimentConfig
+        The validated experiment configuration (``load_config``).
+    out_dir : str or Path
+        The run folder (created; an existing one is resumed when ``resume``).
+    resume : bool
+        Reuse the finished units recorded in the folder's manifest.
+    progress : callable, optional
+        Called as ``progress(stage, done, total)``.
+    build_report : bool
+        Write the figures and ``report.html`` at the end.
+
+    Returns
+    -------
+    RunResult
     """
     check_resources(config)
     store = RunStore(out_dir)

@@ -71,3 +71,27 @@ def test_tensorboard_event_files_hold_scalars_and_diagram_images(tmp_path):
     assert [(event.step, event.value) for event in b0] == [(0, 2.0), (1, 2.0)]
     purity = accumulator.Scalars("topology/input/class_purity")
     assert [event.value for event in purity] == [1.0, 1.0]
+
+
+def test_a_writer_of_your_own_gets_the_topology_at_your_global_step_and_stays_open(tmp_path):
+    event_accumulator = pytest.importorskip("tensorboard.backend.event_processing.event_accumulator")
+    from torch.utils.tensorboard import SummaryWriter
+
+    X, y = blobs()
+    writer = SummaryWriter(log_dir=str(tmp_path))
+    monitor = layertopo.TopologyMonitor(small_model(), X, y, ["1"], topology=FAST, writer=writer, per_class=False)
+    for epoch, step in [(0, 0), (1, 40), (2, 80)]:
+        writer.add_scalar("loss", 1.0 / (epoch + 1), step)
+        monitor.step(epoch, global_step=step)
+    monitor.close()
+    writer.add_scalar("loss", 0.1, 120)  # still open: the monitor does not close a writer it did not open
+    writer.close()
+    assert len(list(tmp_path.glob("events.out.tfevents.*"))) == 1
+    accumulator = event_accumulator.EventAccumulator(str(tmp_path))
+    accumulator.Reload()
+    assert [e.step for e in accumulator.Scalars("topology/1/b0")] == [0, 40, 80]
+    assert [e.step for e in accumulator.Scalars("loss")] == [0, 40, 80, 120]
+    with pytest.raises(ValueError, match="either log_dir .* or writer"):
+        layertopo.TopologyMonitor(small_model(), X, log_dir=tmp_path, writer=writer)
+    with pytest.raises(ValueError, match=r"step\(3\): no model"):
+        layertopo.TopologyMonitor(None, X, topology=FAST).step(3)

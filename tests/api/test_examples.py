@@ -68,7 +68,30 @@ def test_digits_pipeline_tells_digits_apart_by_the_loops_of_their_ink():
     assert example.main(per_digit=15) > 0.7  # chance 0.33
 
 
-@pytest.mark.parametrize("name", ["canonical_experiment", "digits_mlp", "digits_cnn", "digits_pipeline"])
+def test_lightning_digits_logs_topology_beside_the_loss_in_one_event_file(tmp_path):
+    pytest.importorskip("lightning")
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    example = load_example("lightning_digits")
+    numbers = example.main(tmp_path / "tb", epochs=2, every=1, n_monitor=150)
+    files = list((tmp_path / "tb").rglob("events.out.tfevents.*"))
+    assert len(files) == 1  # the trainer's own file: no second writer
+    events = EventAccumulator(str(files[0])).Reload()
+    steps_per_epoch = 1257 // 64 + 1  # 70 % of 1,797 digits in batches of 64
+    purity = events.Scalars("topology/net.3/class_purity")
+    assert [e.step for e in purity] == [0, steps_per_epoch, 2 * steps_per_epoch]
+    assert {e.step for e in events.Scalars("train_loss")} <= set(range(1, 2 * steps_per_epoch + 1))
+    assert set(events.Tags()["images"]) == {"diagrams/net.1", "diagrams/net.3"}
+    history = numbers["history"]
+    logged = history[(history["layer"] == "net.3") & (history["label"] == "all") & (history["dim"] == 0)]
+    assert list(logged["global_step"]) == [0, steps_per_epoch, 2 * steps_per_epoch]
+    np.testing.assert_allclose([e.value for e in purity], logged["class_purity"], rtol=1e-6)
+    assert numbers["test_accuracy"] > 0.5  # two epochs: about 0.7 (chance 0.1)
+
+
+@pytest.mark.parametrize(
+    "name", ["canonical_experiment", "digits_mlp", "digits_cnn", "digits_pipeline", "lightning_digits"]
+)
 def test_examples_guard_their_main_for_spawned_workers(name):
     text = (EXAMPLES / f"{name}.py").read_text()
     assert 'if __name__ == "__main__":' in text and "def main(" in text

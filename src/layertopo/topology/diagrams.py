@@ -79,25 +79,38 @@ def persistence_diagrams(
     Parameters
     ----------
     X : array-like of shape (n_points, n_features)
-    maxdim : highest homology dimension (0, 1 or 2).
-    metric : ``"euclidean"``, ``"cosine"``, ``"knn_hops"`` or ``"knn_geodesic"`` (see
-        ``layertopo.topology.metrics``); distances are computed in float64.
-    engine : ``"auto"``, ``"mst"`` (H0 only), ``"ripser"``, ``"giotto"`` or ``"gudhi"``; all are exact.
-    max_points : subsample to at most this many points (None = use every unique point).
-    subsample : ``"maxmin"`` (farthest-point landmarks) or ``"random"``.
-    threshold : largest edge length in the filtration (None = no limit); classes alive at the
-        threshold get ``death = inf``. Graph metrics cap it at the largest finite graph distance.
-    random_state : seeds the subsampling.
-    knn_k : neighbours of the k-NN graph for the graph metrics.
-    n_threads : threads for engines that use them (giotto-ph).
-    memory_budget : bytes allowed for the distance matrix; a larger cloud is subsampled, with a warning.
-    truncate : for ``maxdim=1`` without a ``threshold``, let the engine stop at the longest edge where an
-        H1 class can be born (growing it while an H1 bar is still alive), which gives the same diagrams
-        with less time and memory (``layertopo.topology.truncation``). False runs the whole filtration.
-    labels : array-like of shape (n_points,), optional. The class of each point: a subsampled cloud then
-        keeps each class's share of the points (quotas proportional to class frequency, landmarks chosen
-        within each class), so that class purity is measured on the cloud's own class mix.
-    where : the cloud's key, named in error messages.
+        The point cloud; rows are points.
+    maxdim : int
+        Highest homology dimension (0, 1 or 2).
+    metric : {"euclidean", "cosine", "knn_hops", "knn_geodesic"}
+        Distance between points (``layertopo.topology.metrics``), computed in float64.
+    engine : {"auto", "mst", "ripser", "giotto", "gudhi"}
+        Persistent-homology engine; all are exact, ``mst`` gives H0 only, ``auto`` picks the fastest.
+    max_points : int, optional
+        Subsample to at most this many points; None uses every unique point.
+    subsample : {"maxmin", "random"}
+        Farthest-point landmarks or a uniform random draw.
+    threshold : float, optional
+        Largest edge length in the filtration (None: no limit); classes alive at the threshold get
+        ``death = inf``. Graph metrics cap it at the largest finite graph distance.
+    random_state : int, optional
+        Seeds the subsampling.
+    knn_k : int
+        Neighbours of the k-NN graph for the graph metrics.
+    n_threads : int
+        Threads for engines that use them (giotto-ph).
+    memory_budget : int
+        Bytes allowed for the distance matrix; a larger cloud is subsampled, with a warning.
+    truncate : bool
+        For ``maxdim=1`` without a ``threshold``, let the engine stop at the longest edge where an H1
+        class can be born (growing it while an H1 bar is still alive): the same diagrams with less time
+        and memory (``layertopo.topology.truncation``). False runs the whole filtration.
+    labels : array-like of shape (n_points,), optional
+        The class of each point: a subsampled cloud then keeps each class's share of the points (quotas
+        proportional to class frequency, landmarks chosen within each class), so that class purity is
+        measured on the cloud's own class mix.
+    where : str
+        The cloud's key, named in error messages.
 
     Returns
     -------
