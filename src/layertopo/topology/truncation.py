@@ -99,7 +99,13 @@ def rng_edge_bound(D: np.ndarray, *, k: int = 16, batch: int = 1024, max_candida
 
 
 def truncated_diagrams(
-    D: np.ndarray, run: Callable[[float], Diagrams], *, growth: float = 1.5, worth: float = 0.5
+    D: np.ndarray,
+    run: Callable[[float], Diagrams],
+    *,
+    growth: float = 1.5,
+    leap: float = 4.0,
+    long_loop: float = 2.0,
+    worth: float = 0.5,
 ) -> tuple[Diagrams, float]:
     """H0 and H1 diagrams of the Rips filtration of ``D``, computed up to the RNG bound when that pays.
 
@@ -109,6 +115,10 @@ def truncated_diagrams(
     run : ``run(threshold)`` returns the diagrams (H0 and H1, ripser convention) of the filtration cut
         at ``threshold`` (``inf`` = the full filtration)
     growth : after a cut that left an H1 bar alive, the next cut holds about this many times more edges
+    leap : the factor instead of ``growth`` when a bar alive at the cut has lived ``long_loop`` times its
+        birth already: a loop that long-lived (noise loops die within about 1.5x their birth) tends to
+        live to near the enclosing radius, and small steps towards it would each cost a run
+    long_loop : death/birth ratio from which an alive H1 bar counts as long-lived
     worth : cut only while it holds at most this fraction of the edges up to the enclosing radius
 
     Returns
@@ -131,7 +141,8 @@ def truncated_diagrams(
             return dgms, threshold
         if sample is None:
             sample = _edge_sample(D)
-        fraction = min((growth * edges + 1) / (n * (n - 1) / 2), 1.0)
+        factor = leap if _long_lived(dgms[1], threshold, long_loop) else growth
+        fraction = min((factor * edges + 1) / (n * (n - 1) / 2), 1.0)
         grown = float(np.quantile(sample, fraction))
         more = _edges_up_to(D, grown)
         while more <= edges:  # the sample misjudged: grow the length until an edge is added
@@ -154,6 +165,12 @@ def _edge_sample(D: np.ndarray, size: int = 200_000) -> np.ndarray:
     i = rng.integers(0, len(D), size)
     j = (i + rng.integers(1, len(D), size)) % len(D)  # j != i
     return D[i, j]
+
+
+def _long_lived(h1: np.ndarray, cut: float, ratio: float) -> bool:
+    """Whether some H1 bar alive at ``cut`` was born at most ``cut / ratio``."""
+    alive = h1[np.isinf(h1[:, 1]), 0]
+    return bool(alive.size) and bool((alive * ratio <= cut).any())
 
 
 def _complete(dgms: Diagrams) -> bool:
