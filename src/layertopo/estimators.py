@@ -20,11 +20,12 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
 from layertopo.config import SignificanceConfig, TopologyConfig
-from layertopo.topology import CloudError, check_cloud
+from layertopo.topology import CloudError
 from layertopo.topology.diagrams import diagrams_for_config
 from layertopo.topology.distances import check_diagram
 from layertopo.topology.significance import significant_bars, universal_null_pvalues
 from layertopo.topology.summaries import betti_curve, diagram_statistics
+from layertopo.topology.validation import check_points
 
 
 class PersistenceDiagrams(TransformerMixin, BaseEstimator):
@@ -163,8 +164,7 @@ def _check_clouds(X: Sequence[np.ndarray]) -> list[np.ndarray]:
     clouds, errors = [], []
     for i, cloud in enumerate(X):
         try:
-            check_cloud(cloud, where=f"entry {i}")
-            clouds.append(np.asarray(cloud, dtype=np.float64))
+            clouds.append(check_points(cloud, where=f"entry {i}"))
         except CloudError as exc:
             errors.append(str(exc))
     if errors:

@@ -141,6 +141,7 @@ def test_persistence_diagrams_records_the_cut_and_can_switch_it_off():
     for ours, theirs in zip(cut.dgms, whole.dgms, strict=True):
         np.testing.assert_array_equal(ours, theirs)
     assert persistence_diagrams(X[:60], maxdim=2).cut == np.inf  # H2 is not covered: full filtration
+    assert persistence_diagrams(X[:399], maxdim=1).cut == np.inf  # too small for the cut to pay
     assert persistence_diagrams(X, maxdim=1, threshold=1.0).cut == np.inf  # a user threshold is kept as given
 
 
@@ -174,7 +175,7 @@ def test_the_config_switch_reaches_the_summary_rows():
     from layertopo.topology import summarize
     from layertopo.topology.diagrams import diagrams_for_config
 
-    X = _spheres(300, 12, 8)
+    X = _spheres(400, 12, 8)
     cut = diagrams_for_config(X, TopologyConfig(max_points=None))
     whole = diagrams_for_config(X, TopologyConfig(max_points=None, truncate=False))
     assert np.isfinite(cut.cut) and whole.cut == np.inf

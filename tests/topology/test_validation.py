@@ -63,3 +63,13 @@ def test_memory_budget_subsamples_with_a_warning():
 def test_cosine_metric_rejects_points_at_the_origin():
     with pytest.raises(CloudError, match="cosine"):
         persistence_diagrams(np.array([[0.0, 0.0], [1.0, 0.0], [0.0, 1.0]]), metric="cosine")
+
+
+def test_duplicate_rows_are_found_as_numpy_unique_finds_them():
+    from layertopo.topology.validation import _first_of_each_row
+
+    rng = np.random.default_rng(0)
+    for n, d in [(1, 3), (2, 1), (50, 2), (300, 5)]:
+        X = rng.integers(0, 3, (n, d)).astype(float)  # many repeated rows
+        _, first = np.unique(X, axis=0, return_index=True)
+        np.testing.assert_array_equal(_first_of_each_row(X), np.sort(first))

@@ -15,6 +15,10 @@ from layertopo.topology.subsample import SUBSAMPLERS, stratified_subsample
 from layertopo.topology.truncation import truncated_diagrams
 from layertopo.topology.validation import CloudError, check_cloud
 
+#: clouds smaller than this run the whole filtration even with ``truncate=True``: the RNG bound and the
+#: edge counts cost more than the filtration itself there (``layertopo.topology.truncation``)
+TRUNCATE_MIN_POINTS = 400
+
 #: Bytes a dense float64 distance matrix may take before the cloud is subsampled with a warning.
 DEFAULT_MEMORY_BUDGET = 2 * 1024**3
 
@@ -102,9 +106,10 @@ def persistence_diagrams(
     memory_budget : int
         Bytes allowed for the distance matrix; a larger cloud is subsampled, with a warning.
     truncate : bool
-        For ``maxdim=1`` without a ``threshold``, let the engine stop at the longest edge where an H1
-        class can be born (growing it while an H1 bar is still alive): the same diagrams with less time
-        and memory (``layertopo.topology.truncation``). False runs the whole filtration.
+        For ``maxdim=1`` without a ``threshold`` and at least ``TRUNCATE_MIN_POINTS`` (400) points,
+        let the engine stop at the longest edge where an H1 class can be born (growing it while an H1
+        bar is still alive): the same diagrams with less time and memory
+        (``layertopo.topology.truncation``). False runs the whole filtration.
     labels : array-like of shape (n_points,), optional
         The class of each point: a subsampled cloud then keeps each class's share of the points (quotas
         proportional to class frequency, landmarks chosen within each class), so that class purity is
@@ -163,7 +168,7 @@ def persistence_diagrams(
         D, thresh = finite_distance_matrix(distance_matrix(used, metric, k=knn_k), thresh)
         unit = engine_unit(D)  # a power of two: dividing by it is exact, and float32 engines stay in range
         D, thresh = D / unit, thresh / unit
-        if truncate and maxdim == 1 and thresh == np.inf and chosen != "mst":
+        if truncate and maxdim == 1 and thresh == np.inf and chosen != "mst" and len(used) >= TRUNCATE_MIN_POINTS:
             dgms, cut = truncated_diagrams(D, lambda t: run_engine(chosen, D, maxdim, t, n_threads=n_threads))
         else:
             dgms = run_engine(chosen, D, maxdim, thresh, n_threads=n_threads)
