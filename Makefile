@@ -8,7 +8,7 @@ DEV_STAMP := $(VENV)/.installed-dev
 # pyproject.toml only asks for torch>=2.1, so that `pip install layertopo` keeps a user's own torch.
 TORCH := torch==2.13.0
 
-.PHONY: install install-dev browser demo test lint bench clean
+.PHONY: install install-dev browser demo test test-slow lint bench clean
 
 # What the demo needs: the library and its runtime dependencies.
 $(STAMP): pyproject.toml
@@ -41,6 +41,10 @@ test:
 	$(BIN)/ruff check src tests benchmarks examples
 	$(BIN)/ruff format --check src tests benchmarks examples
 	$(BIN)/pytest -n 2  # two workers: the shared quick run is built once (tests/conftest.py)
+
+# the minutes-long checks (marked slow) that `make test` leaves out
+test-slow: $(DEV_STAMP)
+	$(BIN)/pytest -n 2 -m slow
 
 bench: $(DEV_STAMP)
 	$(BIN)/python benchmarks/topology.py

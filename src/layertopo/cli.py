@@ -45,8 +45,8 @@ def run(
         raise typer.Exit(2) from None
     # imported once the configuration is known to be valid: torch alone takes seconds to import
     from layertopo.pipeline import run_experiment
+    from layertopo.processes import WorkerDied
     from layertopo.store import StoreError
-    from layertopo.training.workers import TrainingWorkerDied
 
     out_dir = resume or out or Path("runs") / cfg.name
     console.print(f"layertopo: running [bold]{cfg.name}[/bold] into {out_dir}")
@@ -60,7 +60,7 @@ def run(
                 bars.update(tasks[stage], completed=done, total=total)
 
             result = run_experiment(cfg, out_dir, resume=resume is not None or out is None, progress=report)
-    except (StoreError, FileExistsError, ValueError, ConnectionError, TrainingWorkerDied) as exc:
+    except (StoreError, FileExistsError, ValueError, ConnectionError, WorkerDied) as exc:
         console.print(f"[red]Error:[/red] {exc}")
         raise typer.Exit(1) from None
     except KeyboardInterrupt:
@@ -79,12 +79,13 @@ def report(
     n_jobs: Annotated[int, typer.Option("--n-jobs", "-j", min=1, help="Processes that draw the figures.")] = 2,
 ) -> None:
     """Rebuild report.html and figures/ from a run folder's stored tables."""
+    from layertopo.processes import WorkerDied
     from layertopo.report import build_report
     from layertopo.store import StoreError
 
     try:
         path = build_report(run_dir, n_jobs=n_jobs)
-    except (FileNotFoundError, StoreError) as exc:
+    except (FileNotFoundError, StoreError, WorkerDied) as exc:
         console.print(f"[red]Error:[/red] {exc}")
         raise typer.Exit(1) from None
     console.print(f"Report: {path}")

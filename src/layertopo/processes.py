@@ -12,6 +12,10 @@ from contextlib import contextmanager
 from typing import Any
 
 
+class WorkerDied(RuntimeError):
+    """A worker process ended without a result (killed, or out of memory); the message says what to run."""
+
+
 def usable_jobs(n_jobs: int, what: str = "n_jobs") -> int:
     """``n_jobs`` capped at the cores this process may use, with a warning when it asks for more: more worker
     processes than cores only add memory and switching (``topology.n_jobs=32`` started 35 processes on 2)."""
@@ -37,9 +41,17 @@ def map_in_processes(function: Callable, jobs: list[tuple], n_jobs: int) -> list
     n_jobs = usable_jobs(n_jobs)
     if n_jobs == 1 or len(jobs) <= 1:
         return [function(*job) for job in jobs]
+    from pebble import ProcessExpired
+
     with process_pool(n_jobs) as pool:
         futures = [pool.schedule(function, args=job) for job in jobs]
-        return [future.result() for future in futures]
+        try:
+            return [future.result() for future in futures]
+        except ProcessExpired as exc:
+            raise WorkerDied(
+                f"a worker process died (exit code {exc.exitcode}: killed, or out of memory) while running "
+                f"{getattr(function, '__name__', function)}"
+            ) from exc
 
 
 @contextmanager

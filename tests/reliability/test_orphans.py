@@ -58,3 +58,18 @@ def test_without_it_the_busy_worker_outlives_its_parent(tmp_path):
         assert alive == [worker]
     finally:
         worker.kill()
+
+
+def _kill_myself(i: int) -> int:
+    import os
+
+    if i == 1:
+        os.kill(os.getpid(), signal.SIGKILL)
+    return i
+
+
+def test_a_worker_that_dies_is_reported_by_name_not_by_a_pool_traceback():
+    from layertopo.processes import WorkerDied, map_in_processes
+
+    with pytest.raises(WorkerDied, match=r"worker process died \(exit code -9: killed.*while running _kill_myself"):
+        map_in_processes(_kill_myself, [(0,), (1,), (2,)], n_jobs=2)

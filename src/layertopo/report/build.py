@@ -70,7 +70,9 @@ def build_report(run_dir: str | Path, *, n_jobs: int = 1) -> Path:
         with process_pool(n_jobs) as pool:  # one task per figure: the workers balance themselves
             futures = [pool.schedule(save_static_figures, args=(str(run.root), [name])) for name in names]
             context = report_context(run)
-            failures = [message for future in futures for message in future.result()]
+            failures = [
+                message for name, future in zip(names, futures, strict=True) for message in _drawn(name, future, run)
+            ]
         for message in failures:  # the workers' figure warnings, raised here where the caller sees them
             warnings.warn(message, RuntimeWarning, stacklevel=2)
     else:
@@ -84,6 +86,22 @@ def build_report(run_dir: str | Path, *, n_jobs: int = 1) -> Path:
     path = RunStore(run.root).path("report.html")
     atomic_write_text(path, html)
     return path
+
+
+def _drawn(name: str, future: Any, run: RunData) -> list[str]:
+    """The warnings of one figure worker's task; a worker that died becomes a ``WorkerDied`` that says what to run."""
+    from pebble import ProcessExpired
+
+    from layertopo.processes import WorkerDied
+
+    try:
+        return future.result()
+    except ProcessExpired as exc:
+        raise WorkerDied(
+            f"a figure worker process died (exit code {exc.exitcode}: killed, or out of memory) while drawing "
+            f"{name}; the run's tables are complete and kept. Write the report again with: layertopo report "
+            f"{run.root} (or: layertopo run --resume {run.root})"
+        ) from exc
 
 
 def save_static_figures(run: RunData | str, names: list[str]) -> list[str]:

@@ -13,10 +13,10 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
-from layertopo.processes import die_with_parent, usable_jobs
+from layertopo.processes import WorkerDied, die_with_parent, usable_jobs
 
 
-class TrainingWorkerDied(RuntimeError):
+class TrainingWorkerDied(WorkerDied):
     """A training worker process ended without a result (killed, or out of memory)."""
 
 
