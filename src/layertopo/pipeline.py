@@ -197,6 +197,8 @@ def train_all(
     number: training is seeded and runs on one thread) is the same as with one process.
     """
     units = [(name, seed) for name in config.models for seed in config.training.seeds]
+    for name, seed in units:
+        _retrain_if_damaged(store, config, name, seed)
     todo = [u for u in units if not (store.is_done(f"train/{u[0]}/{u[1]}") and readable(store.history_part(*u)))]
     done = len(units) - len(todo)
     hint = f"Finished units are kept: continue with layertopo run --resume {store.root}, or set training.n_jobs=1"
@@ -213,6 +215,25 @@ def train_all(
     history = pd.concat([read_parquet(store.history_part(*u)) for u in units], ignore_index=True)
     write_parquet(store.path("history.parquet"), history)
     return history
+
+
+def _retrain_if_damaged(store: RunStore, config: ExperimentConfig, name: str, seed: int) -> None:
+    """A (model, seed) with an unreadable snapshot trains again from the start (its checkpoints cannot
+    restore a snapshot of an earlier epoch); its topology units, if finished, are kept."""
+    damaged = [
+        path
+        for epoch in config.capture.epochs
+        if (path := store.activations_path(name, seed, epoch)).exists() and not readable(path)
+    ]
+    if damaged:
+        import warnings
+
+        warnings.warn(
+            f"{', '.join(str(p) for p in damaged)} cannot be read: training {name}/{seed} again from the start",
+            RuntimeWarning,
+            stacklevel=3,
+        )
+        store.discard_snapshots(name, seed)
 
 
 def train_unit(config: ExperimentConfig, dataset: Dataset, root: Path, name: str, seed: int) -> FitResult:
@@ -341,11 +362,18 @@ def model_training(config: ExperimentConfig, name: str) -> TrainingConfig:
 
 
 def latest_checkpoint(store: RunStore, config: ExperimentConfig, name: str, seed: int) -> dict[str, Any] | None:
-    """The latest readable checkpoint of an unfinished (model, seed), or None to train from scratch."""
+    """The latest readable checkpoint of an unfinished (model, seed), or None to train from scratch; a damaged
+    one is passed over with a warning."""
     for epoch in sorted(config.capture.epochs, reverse=True):
         path = store.checkpoint_path(name, seed, epoch)
         if path.exists():
-            state = torch.load(path, weights_only=False)
+            try:
+                state = torch.load(path, weights_only=False)
+            except Exception as exc:  # noqa: BLE001 - a damaged file fails in zip, pickle or torch
+                import warnings
+
+                warnings.warn(f"{path} cannot be read ({exc}); continuing from an earlier checkpoint", stacklevel=2)
+                continue
             if "history" in state:
                 return state
     return None

@@ -65,9 +65,9 @@ class DamagedFile(StoreError):
 #: what to do about a damaged file, by where it lies in the run folder
 _FIXES = {
     "manifest.json": "it records which units are finished: delete it, and --resume recomputes every unit",
-    "activations": "delete that unit's activations/ and checkpoints/ folders and its train/<model>/<seed> entry "
-    "in manifest.json's finished list, then --resume trains it again",
-    "checkpoints": "delete that checkpoint: --resume continues from the one before it",
+    "activations": "layertopo run --resume trains that (model, seed) again from the start (seeded: the same "
+    "snapshots come back)",
+    "checkpoints": "layertopo run --resume continues from the checkpoint before it",
 }
 _RECOMPUTED = "delete it (or leave it): layertopo run --resume recomputes it"
 
@@ -276,6 +276,21 @@ class RunStore:
 
     def is_done(self, unit: str) -> bool:
         return unit in self.read_manifest().get("finished", [])
+
+    def discard_snapshots(self, model: str, seed: int) -> None:
+        """Delete a (model, seed)'s activations and checkpoints and forget that it finished training, so
+        that it trains again from the start (training is seeded: the same snapshots come back)."""
+        import shutil
+
+        for kind in ("activations", "checkpoints"):
+            folder = self.path(kind, model, f"seed{seed}")
+            if folder.is_dir():
+                shutil.rmtree(folder)
+        manifest = self.read_manifest()
+        unit = f"train/{model}/{seed}"
+        if unit in manifest.get("finished", []):
+            manifest["finished"].remove(unit)
+            write_json(self.manifest_path, manifest)
 
     def mark_done(self, unit: str) -> None:
         manifest = self.read_manifest()

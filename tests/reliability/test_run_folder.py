@@ -110,9 +110,15 @@ def test_damaged_units_are_recomputed_and_damaged_files_are_named(tmp_path, tiny
     assert (tmp_path / "run" / "summaries.parquet").read_bytes() == summaries
     assert again.history.equals(first.history)
     activations = tmp_path / "run" / "activations" / "good" / "seed0" / "epoch0001.npz"
+    snapshot = activations.read_bytes()
     _truncate(activations)
-    with pytest.raises(DamagedFile, match=r"epoch0001.npz cannot be read .*delete that unit's activations/"):
+    with pytest.raises(DamagedFile, match=r"epoch0001.npz cannot be read .*--resume trains that \(model, seed\) again"):
         read_npz(activations)
+    with pytest.warns(RuntimeWarning, match=r"epoch0001.npz cannot be read: training good/0 again from the start"):
+        retrained = run_experiment(one, tmp_path / "run", build_report=False)
+    assert activations.read_bytes() == snapshot  # seeded: the same snapshot came back
+    assert retrained.history.equals(first.history)
+    assert (tmp_path / "run" / "summaries.parquet").read_bytes() == summaries
     _truncate(tmp_path / "run" / "manifest.json")
     with pytest.raises(DamagedFile, match=r"manifest.json cannot be read .*delete it, and --resume recomputes"):
         run_experiment(one, tmp_path / "run", build_report=False)
@@ -165,3 +171,18 @@ def test_free_space_is_checked_against_what_remains_to_be_written(tmp_path, monk
     store.check_free_space(5 * 2**20)  # 5 MiB in all, 3 written: the 2 MiB free are enough
     with pytest.raises(StoreError, match=r"has 2 MiB free but this run writes up to 6 MiB \(3 MiB of it already"):
         store.check_free_space(6 * 2**20)
+
+
+def test_a_damaged_checkpoint_is_passed_over_for_the_one_before(tmp_path, tiny_config):
+    from layertopo.pipeline import latest_checkpoint
+    from layertopo.store import RunStore
+
+    one = tiny_config.model_copy(update={"training": tiny_config.training.model_copy(update={"n_jobs": 1})})
+    run_experiment(one, tmp_path / "run", build_report=False)
+    store = RunStore(tmp_path / "run")
+    epochs = sorted(one.capture.epochs)
+    assert latest_checkpoint(store, one, "good", 0)["epoch"] == epochs[-1]
+    _truncate(store.checkpoint_path("good", 0, epochs[-1]))
+    with pytest.warns(UserWarning, match=rf"epoch{epochs[-1]:04d}.pt cannot be read .*earlier checkpoint"):
+        state = latest_checkpoint(store, one, "good", 0)
+    assert state["epoch"] == epochs[-2]
