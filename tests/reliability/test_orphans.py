@@ -73,3 +73,36 @@ def test_a_worker_that_dies_is_reported_by_name_not_by_a_pool_traceback():
 
     with pytest.raises(WorkerDied, match=r"worker process died \(exit code -9: killed.*while running _kill_myself"):
         map_in_processes(_kill_myself, [(0,), (1,), (2,)], n_jobs=2)
+
+
+DASK_PARENT = """
+import time
+if __name__ == "__main__":
+    import psutil
+    from layertopo.parallel import DaskExecutor
+
+    client = DaskExecutor(None, n_workers=2).client
+    while len(client.scheduler_info()["workers"]) < 2:
+        time.sleep(0.1)
+    print(" ".join(str(p.pid) for p in psutil.Process().children(recursive=True)), flush=True)
+    time.sleep(60)
+"""
+
+
+def test_dask_local_workers_die_with_their_killed_parent(tmp_path):
+    """Issue 19, 'all executors': the LocalCluster's worker processes do not outlive a ``kill -9`` of the run."""
+    pytest.importorskip("distributed")
+    script = tmp_path / "dask_parent.py"
+    script.write_text(DASK_PARENT)
+    parent = subprocess.Popen(
+        [sys.executable, str(script)], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
+    )
+    workers = [psutil.Process(int(pid)) for pid in parent.stdout.readline().split()]
+    assert len(workers) >= 2
+    parent.send_signal(signal.SIGKILL)
+    parent.wait()
+    _, alive = psutil.wait_procs(workers, timeout=10)
+    alive = [p for p in alive if p.is_running() and p.status() != psutil.STATUS_ZOMBIE]
+    for survivor in alive:
+        survivor.kill()
+    assert not alive, f"{len(alive)} Dask worker processes outlived their parent"
