@@ -133,3 +133,38 @@ def test_config_errors_list_the_valid_keys_within_two_seconds_without_torch(tmp_
     assert first == "2 False"  # exit code 2, torch never imported
     assert "training.epoch: unknown key; valid keys there: batch_size, device, epochs, lr" in " ".join(output.split())
     assert "Traceback" not in done.stdout + done.stderr and not (tmp_path / "x").exists()
+
+
+@pytest.mark.parametrize("text", ["", "# nothing here yet\n", "{}\n"])
+def test_an_empty_or_comment_only_config_is_refused_not_run_as_the_default(tmp_path, text):
+    path = tmp_path / "empty.yaml"
+    path.write_text(text)
+    with pytest.raises(ValueError, match=rf"config file {path} holds no settings .* configs/default.yaml"):
+        load_config(path)
+
+
+@pytest.mark.parametrize(
+    ("override", "message"),
+    [
+        ("training.epochs=true", r"epochs: expected a number, got true \(a YAML boolean\)"),
+        ("topology.max_points=yes", r"max_points: expected a number, got true"),
+        ("data.dim=false", r"dim: expected a number, got false"),
+    ],
+)
+def test_a_yaml_boolean_is_not_read_as_a_number(override, message):
+    with pytest.raises(ValidationError, match=message):
+        load_config(None, [override])
+
+
+def test_widths_relative_to_d_are_checked_against_the_configured_dimension():
+    config = load_config(None, ["data.dim=40", "models={m: {widths: [d/20, 2d, d]}}"])
+    assert [resolve_width(w, config.data.dim) for w in config.models["m"].widths] == [2, 80, 40]
+    with pytest.raises(ValidationError, match=r"width 'd/20' resolves to 0 for d=12"):
+        load_config(None, ["models={m: {widths: [d/20]}}"])
+    with pytest.raises(ValidationError, match=r"width 'd/0': the number in it must be >= 1"):
+        load_config(None, ["models={m: {widths: [d/0]}}"])
+
+
+def test_an_empty_layer_list_is_refused_before_any_work():
+    with pytest.raises(ValidationError, match=r"capture.layers\s+List should have at least 1 item"):
+        load_config(None, ["capture.layers=[]"])

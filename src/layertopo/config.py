@@ -20,6 +20,26 @@ SPLITS: tuple[str, ...] = ("train", "test", "all")
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
+    @model_validator(mode="before")
+    @classmethod
+    def _no_booleans_for_numbers(cls, data: Any) -> Any:
+        """``epochs: true`` is not 1: YAML's true/false/yes/no are refused where a number is expected."""
+        if isinstance(data, dict):
+            for name, value in data.items():
+                field = cls.model_fields.get(name)
+                if isinstance(value, bool) and field is not None and _wants_number(field.annotation):
+                    raise ValueError(f"{name}: expected a number, got {str(value).lower()} (a YAML boolean)")
+        return data
+
+
+def _wants_number(annotation: Any) -> bool:
+    """Whether a field's type is a number (int or float, optionally None) and not a boolean."""
+    import typing
+
+    kinds = set(typing.get_args(annotation)) if typing.get_args(annotation) else {annotation}
+    kinds.discard(type(None))
+    return bool(kinds) and kinds <= {int, float}
+
 
 class _DataBase(_Strict):
     dim: int = Field(12, ge=2, description="ambient dimension d")
@@ -119,7 +139,7 @@ class ModelConfig(_Strict):
     @classmethod
     def _widths_parse(cls, widths: list[int | str]) -> list[int | str]:
         for w in widths:
-            resolve_width(w, 12)  # raises on a malformed entry
+            _width_form(w)  # raises on a malformed entry; its value is checked against data.dim later
         return widths
 
 
@@ -344,24 +364,33 @@ def resolve_width(width: int | str, dim: int) -> int:
     ValueError
         If the entry is not an int or one of those forms, or is not positive.
     """
-    if isinstance(width, int):
-        value = width
-    else:
-        text = width.replace(" ", "").lower()
-        try:
-            if text == "d":
-                value = dim
-            elif text.startswith("d/"):
-                value = dim // int(text[2:])
-            elif text.endswith("d"):
-                value = int(text[:-1]) * dim
-            else:
-                value = int(text)
-        except ValueError:
-            raise ValueError(f"width {width!r} is not an int nor of the form 'd', 'd/N' or 'Nd'") from None
+    kind, n = _width_form(width)
+    value = {"units": n, "divided": dim // n, "times": n * dim}[kind]
     if value < 1:
         raise ValueError(f"width {width!r} resolves to {value} for d={dim}; widths must be >= 1")
     return value
+
+
+def _width_form(width: int | str) -> tuple[str, int]:
+    """``("units", n)``, ``("divided", n)`` for ``'d/n'`` or ``("times", n)`` for ``'nd'`` (``'d'``: times 1)."""
+    if isinstance(width, bool):
+        raise ValueError(f"width {width!r} is a boolean, not a number of units")
+    if isinstance(width, int):
+        kind, n = "units", width
+    else:
+        text = str(width).replace(" ", "").lower()
+        try:
+            if text.startswith("d/"):
+                kind, n = "divided", int(text[2:])
+            elif text.endswith("d"):
+                kind, n = "times", int(text[:-1] or 1)
+            else:
+                kind, n = "units", int(text)
+        except ValueError:
+            raise ValueError(f"width {width!r} is not an int nor of the form 'd', 'd/N' or 'Nd'") from None
+    if n < 1:
+        raise ValueError(f"width {width!r}: the number in it must be >= 1")
+    return kind, n
 
 
 def load_config(path: str | Path | None = None, overrides: list[str] | None = None) -> ExperimentConfig:
@@ -384,9 +413,14 @@ def load_config(path: str | Path | None = None, overrides: list[str] | None = No
         if not path.is_file():
             raise FileNotFoundError(f"config file {path} does not exist; see configs/ for examples")
         loaded = _load_yaml(path)
-        if loaded is not None and not isinstance(loaded, dict):
+        if loaded is None or loaded == {}:
+            raise ValueError(
+                f"config file {path} holds no settings (it is empty or all comments), so it would silently run "
+                "the built-in default experiment; write the settings you want, or use configs/default.yaml"
+            )
+        if not isinstance(loaded, dict):
             raise ValueError(f"config file {path} must hold a mapping at the top level")
-        raw = loaded or {}
+        raw = loaded
     for item in overrides or []:
         apply_override(raw, item)
     return ExperimentConfig.model_validate(raw)
