@@ -161,7 +161,7 @@ def test_widths_relative_to_d_are_checked_against_the_configured_dimension():
     assert [resolve_width(w, config.data.dim) for w in config.models["m"].widths] == [2, 80, 40]
     with pytest.raises(ValidationError, match=r"width 'd/20' resolves to 0 for d=12"):
         load_config(None, ["models={m: {widths: [d/20]}}"])
-    with pytest.raises(ValidationError, match=r"width 'd/0': the number in it must be >= 1"):
+    with pytest.raises(ValidationError, match=r"width 'd/0': widths must be >= 1, and so must N in 'd/N'"):
         load_config(None, ["models={m: {widths: [d/0]}}"])
 
 

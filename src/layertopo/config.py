@@ -389,7 +389,7 @@ def _width_form(width: int | str) -> tuple[str, int]:
         except ValueError:
             raise ValueError(f"width {width!r} is not an int nor of the form 'd', 'd/N' or 'Nd'") from None
     if n < 1:
-        raise ValueError(f"width {width!r}: the number in it must be >= 1")
+        raise ValueError(f"width {width!r}: widths must be >= 1, and so must N in 'd/N' and 'Nd'")
     return kind, n
 
 
