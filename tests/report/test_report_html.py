@@ -165,7 +165,7 @@ def test_findings_in_the_report_are_the_analysis_findings(quick_report):
 
 
 def test_header_and_number_formatting():
-    from layertopo.report.build import number, run_status
+    from layertopo.report.texts import number, run_status
 
     assert run_status({"status": "running", "verdicts": [{"model": "good"}]}).startswith("finished")
     assert run_status({"status": "running"}) == "running" and run_status({}) == "unknown"

@@ -4,14 +4,14 @@ The report is one self-contained HTML file: plotly's JavaScript is embedded once
 blob drawn by ``Plotly.newPlot``, the drill-down's data is one more JSON blob; nothing is fetched from the
 network (no ``src``/``href`` points outside the file). ``figures/`` holds a PNG and an SVG twin of every
 figure (matplotlib). A figure whose data are missing shows a gap; a figure that fails to build is replaced
-by a note and a warning, so the rest of the report is still written.
+by a note and a warning, so the rest of the report is still written. Figures are drawn again only when
+something they are drawn from changed (``layertopo.report.cache``).
 """
 
 from __future__ import annotations
 
 import io
 import json
-import math
 import multiprocessing
 import time
 import warnings
@@ -19,13 +19,20 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
 import yaml
 from jinja2 import Environment, PackageLoader
 from matplotlib.figure import Figure
 
 from layertopo.analysis import run_verdicts, topology_findings
+from layertopo.report.cache import (
+    cached_interactive,
+    figure_inputs_key,
+    remember_interactive,
+    remember_static_figures,
+    static_figures_current,
+)
 from layertopo.report.run_data import RunData, load_run
+from layertopo.report.texts import final_accuracy, number, run_status, true_topology
 from layertopo.store import RunStore, atomic_write_bytes, atomic_write_text
 
 #: Section ids of the report, in order, with their headings.
@@ -64,20 +71,25 @@ def build_report(run_dir: str | Path, *, n_jobs: int = 1) -> Path:
     started = time.perf_counter()
     run = load_run(run_dir)
     names = list(static_figure_builders(run))
-    if n_jobs > 1:
+    key = figure_inputs_key(run)
+    if static_figures_current(run, key, names):  # nothing they are drawn from changed (layertopo.report.cache)
+        context = report_context(run, key=key)
+    elif n_jobs > 1:
         from layertopo.processes import process_pool
 
         with process_pool(n_jobs) as pool:  # one task per figure: the workers balance themselves
             futures = [pool.schedule(save_static_figures, args=(str(run.root), [name])) for name in names]
-            context = report_context(run)
+            context = report_context(run, key=key)
             failures = [
                 message for name, future in zip(names, futures, strict=True) for message in _drawn(name, future, run)
             ]
         for message in failures:  # the workers' figure warnings, raised here where the caller sees them
             warnings.warn(message, RuntimeWarning, stacklevel=2)
+        remember_static_figures(run, key)
     else:
         save_static_figures(run, names)
-        context = report_context(run)
+        context = report_context(run, key=key)
+        remember_static_figures(run, key)
     context["evolution_figures"] = {name: _png_data_uri(run.root, name) for name in evolution_figure_names(run)}
     context["build_seconds"] = time.perf_counter() - started
     env = Environment(loader=PackageLoader("layertopo", "report/templates"), autoescape=True)
@@ -134,8 +146,12 @@ def save_static_figures(run: RunData | str, names: list[str]) -> list[str]:
     return messages
 
 
-def report_context(run: RunData) -> dict[str, Any]:
-    """Everything the template shows: texts, tables, figure JSON, drill-down data, plotly's JavaScript."""
+def report_context(run: RunData, *, key: str | None = None) -> dict[str, Any]:
+    """Everything the template shows: texts, tables, figure JSON, drill-down data, plotly's JavaScript.
+
+    With ``key`` (``figure_inputs_key(run)``) the plotly figures built for that key before are reused, and
+    the ones built now are kept for the next build.
+    """
     from plotly.offline import get_plotlyjs
 
     from layertopo.plots.interactive import PLOTLY_CONFIG
@@ -171,11 +187,22 @@ def report_context(run: RunData) -> dict[str, Any]:
         "final_accuracy": final_accuracy(run.history),
         "findings": [f.as_dict() for f in findings],
         "glance": [f.as_dict() for f in findings if f.kind in GLANCE],
-        "figures": {name: _figure_json(fig) for name, fig in interactive_figures(run).items()},
+        "figures": _interactive_json(run, key),
         "drilldown": _json(_guarded("drilldown data", lambda: _drilldown_data(run), lambda error: {"error": error})),
         "plotly_config": PLOTLY_CONFIG,
         "plotly_js": get_plotlyjs(),
     }
+
+
+def _interactive_json(run: RunData, key: str | None) -> dict[str, str]:
+    """The plotly figures as JSON by name: reused when built for ``key`` before, else built (and kept)."""
+    cached = cached_interactive(run, key) if key else None
+    if cached is not None:
+        return cached
+    figures = {name: _figure_json(fig) for name, fig in interactive_figures(run).items()}
+    if key:
+        remember_interactive(run, key, figures)
+    return figures
 
 
 def interactive_figures(run: RunData) -> dict[str, Any]:
@@ -270,46 +297,6 @@ def _png_data_uri(root: Path, name: str) -> str:
 
     path = root / "figures" / f"{name}.png"
     return "data:image/png;base64," + base64.b64encode(path.read_bytes()).decode() if path.exists() else ""
-
-
-def true_topology(dataset: dict[str, Any], maxdim: int) -> list[str]:
-    """Sentences giving each class's true Betti numbers and what the computed ones should read."""
-    lines = []
-    for label, betti in (dataset.get("betti") or {}).items():
-        nonzero = ", ".join(f"b{k} = {b}" for k, b in enumerate(betti) if b) or "all zero"
-        expected = ", ".join(f"b{k} = {betti[k] if k < len(betti) else 0}" for k in range(maxdim + 1))
-        lines.append(f"class {label}: {nonzero}; up to H{maxdim} the computed homology should read {expected}")
-    return lines
-
-
-def run_status(manifest: dict[str, Any]) -> str:
-    """The run's status for the report's header.
-
-    The pipeline marks the manifest ``finished`` before it writes the report. A manifest still ``running``
-    that already holds the verdicts (a folder written by an older version, or a report rebuilt while the
-    final manifest write was interrupted) is a run whose every computing stage is done.
-    """
-    status = str(manifest.get("status") or "unknown")
-    if status == "running" and manifest.get("verdicts"):
-        return "finished (the report is the run's last stage)"
-    return status
-
-
-def number(value: Any, spec: str = ".3f") -> str:
-    """A number as the report writes it (``format(value, spec)``), or "–" when missing, NaN or infinite."""
-    if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):
-        return format(value, spec)
-    return "–"
-
-
-def final_accuracy(history: pd.DataFrame) -> list[dict[str, Any]]:
-    """Per model and seed, the last epoch's train and test accuracy and loss (the numbers behind the verdicts)."""
-    if history.empty:
-        return []
-    last = history[history["epoch"] == history.groupby(["model", "seed"])["epoch"].transform("max")]
-    table = last.pivot_table(index=["model", "seed", "epoch"], columns="split", values=["accuracy", "loss"])
-    table.columns = [f"{split}_{value}" for value, split in table.columns]
-    return table.reset_index().to_dict("records")
 
 
 # --- helpers ------------------------------------------------------------------------------------------

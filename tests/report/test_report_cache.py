@@ -1,0 +1,52 @@
+"""A report rebuilt from unchanged inputs reuses its figures; a changed table draws them again."""
+
+import re
+import shutil
+
+import pandas as pd
+
+from layertopo.report import build as report_build
+from layertopo.report import build_report
+from layertopo.report.cache import STATIC_KEY, figure_inputs_key
+from layertopo.report.run_data import load_run
+
+
+def _without_timing(html: str) -> str:
+    return re.sub(r"built in [0-9.]+ s", "built in - s", html)
+
+
+def test_a_rebuild_reuses_the_figures_until_an_input_changes(quick_run, tmp_path, monkeypatch):
+    run = tmp_path / "run"
+    shutil.copytree(quick_run.run_dir, run, ignore=shutil.ignore_patterns("activations", "checkpoints", "figures"))
+    calls = {"static": 0, "interactive": 0}
+    draw_static, draw_interactive = report_build.save_static_figures, report_build.interactive_figures
+
+    def counted_static(*args, **kwargs):
+        calls["static"] += 1
+        return draw_static(*args, **kwargs)
+
+    def counted_interactive(*args, **kwargs):
+        calls["interactive"] += 1
+        return draw_interactive(*args, **kwargs)
+
+    monkeypatch.setattr(report_build, "save_static_figures", counted_static)
+    monkeypatch.setattr(report_build, "interactive_figures", counted_interactive)
+
+    first = build_report(run, n_jobs=1).read_text()
+    assert calls == {"static": 1, "interactive": 1}
+    assert (run / "figures" / STATIC_KEY).read_text().strip() == figure_inputs_key(load_run(run))
+    svg = (run / "figures" / "training_curves.svg").stat().st_mtime_ns
+
+    second = build_report(run, n_jobs=1).read_text()
+    assert calls == {"static": 1, "interactive": 1}  # nothing drawn again
+    assert _without_timing(second) == _without_timing(first)
+    assert (run / "figures" / "training_curves.svg").stat().st_mtime_ns == svg
+
+    history = pd.read_parquet(run / "history.parquet")
+    history.iloc[:-1].to_parquet(run / "history.parquet", index=False)  # one row fewer
+    build_report(run, n_jobs=1)
+    assert calls == {"static": 2, "interactive": 2}
+
+    (run / "figures" / "architecture.png").unlink()  # a figure file gone: drawn again
+    build_report(run, n_jobs=1)
+    assert calls["static"] == 3 and calls["interactive"] == 2
