@@ -149,6 +149,9 @@ def test_an_empty_or_comment_only_config_is_refused_not_run_as_the_default(tmp_p
         ("training.epochs=true", r"epochs: expected a number, got true \(a YAML boolean\)"),
         ("topology.max_points=yes", r"max_points: expected a number, got true"),
         ("data.dim=false", r"dim: expected a number, got false"),
+        ("training.seeds=[0, true]", r"seeds: item 1 is true \(a YAML boolean\), not a number"),
+        ("capture.epochs=[false, 5]", r"epochs: item 0 is false"),
+        ("models={m: {widths: [true]}}", r"widths: item 0 is true"),
     ],
 )
 def test_a_yaml_boolean_is_not_read_as_a_number(override, message):
@@ -159,7 +162,7 @@ def test_a_yaml_boolean_is_not_read_as_a_number(override, message):
 def test_widths_relative_to_d_are_checked_against_the_configured_dimension():
     config = load_config(None, ["data.dim=40", "models={m: {widths: [d/20, 2d, d]}}"])
     assert [resolve_width(w, config.data.dim) for w in config.models["m"].widths] == [2, 80, 40]
-    with pytest.raises(ValidationError, match=r"width 'd/20' resolves to 0 for d=12"):
+    with pytest.raises(ValidationError, match=r"model 'm': width 'd/20' resolves to 0 for d=12"):
         load_config(None, ["models={m: {widths: [d/20]}}"])
     with pytest.raises(ValidationError, match=r"width 'd/0': widths must be >= 1, and so must N in 'd/N'"):
         load_config(None, ["models={m: {widths: [d/0]}}"])

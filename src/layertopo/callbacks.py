@@ -147,6 +147,11 @@ class TopologyMonitor:
         global_step : int, optional
             The step at which the writer logs (e.g. the number of optimiser steps so far, so that the
             topology lines up with a loss logged per step); defaults to ``epoch``.
+
+        Returns
+        -------
+        Analysis or None
+            The epoch's analysis, or None when the epoch was not due.
         """
         if not force and epoch % self.every:
             return None

@@ -27,8 +27,16 @@ class _Strict(BaseModel):
         if isinstance(data, dict):
             for name, value in data.items():
                 field = cls.model_fields.get(name)
-                if isinstance(value, bool) and field is not None and _wants_number(field.annotation):
+                if field is None:
+                    continue
+                if isinstance(value, bool) and _wants_number(field.annotation):
                     raise ValueError(f"{name}: expected a number, got {str(value).lower()} (a YAML boolean)")
+                if isinstance(value, list) and _wants_number_items(field.annotation):
+                    flags = [i for i, item in enumerate(value) if isinstance(item, bool)]
+                    if flags:
+                        raise ValueError(
+                            f"{name}: item {flags[0]} is {str(value[flags[0]]).lower()} (a YAML boolean), not a number"
+                        )
         return data
 
 
@@ -39,6 +47,19 @@ def _wants_number(annotation: Any) -> bool:
     kinds = set(typing.get_args(annotation)) if typing.get_args(annotation) else {annotation}
     kinds.discard(type(None))
     return bool(kinds) and kinds <= {int, float}
+
+
+def _wants_number_items(annotation: Any) -> bool:
+    """Whether a field is a list (optionally None) whose items may be numbers (``list[int]``, ``list[int | str]``)."""
+    import typing
+
+    kinds = [annotation] if typing.get_origin(annotation) is list else list(typing.get_args(annotation))
+    for kind in kinds:
+        if typing.get_origin(kind) is list:
+            item = typing.get_args(kind)[0]
+            items = set(typing.get_args(item)) or {item}
+            return bool(items & {int, float})
+    return False
 
 
 class _DataBase(_Strict):
@@ -346,9 +367,10 @@ class ExperimentConfig(_Strict):
                 f"capture.epochs {beyond} lie beyond the last training epoch ({last}); use epochs between 0 and {last}"
             )
         for name, model in self.models.items():
-            widths = [resolve_width(w, self.data.dim) for w in model.widths]
-            if min(widths) < 1:
-                raise ValueError(f"model '{name}': width {model.widths} resolves to {widths} for d={self.data.dim}")
+            try:
+                widths = [resolve_width(w, self.data.dim) for w in model.widths]
+            except ValueError as exc:
+                raise ValueError(f"model '{name}': {exc}") from None
             valid = ["input", *[f"hidden{i}" for i in range(1, len(widths) + 1)], "logits"]
             unknown = [layer for layer in self.capture.layers or [] if layer not in valid]
             if unknown:
@@ -415,7 +437,7 @@ def load_config(path: str | Path | None = None, overrides: list[str] | None = No
         loaded = _load_yaml(path)
         if loaded is None or loaded == {}:
             raise ValueError(
-                f"config file {path} holds no settings (it is empty or all comments), so it would silently run "
+                f"config file {path} holds no settings (it is empty, all comments, or {{}}), so it would silently run "
                 "the built-in default experiment; write the settings you want, or use configs/default.yaml"
             )
         if not isinstance(loaded, dict):

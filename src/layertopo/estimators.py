@@ -236,7 +236,7 @@ class DiagramStatistics(TransformerMixin, BaseEstimator):
             self.significance_ = SignificanceConfig(alpha=self.alpha, ratio_min=self.ratio_min)
         except ValidationError as exc:
             raise ValueError(f"invalid DiagramStatistics parameters: {exc.errors()[0]['msg']}") from None
-        if not isinstance(self.n_bins, int | np.integer) or self.n_bins < 0:
+        if isinstance(self.n_bins, bool) or not isinstance(self.n_bins, int | np.integer) or self.n_bins < 0:
             raise ValueError(f"n_bins: expected a whole number >= 0, got {self.n_bins!r}")
         diagrams = _check_diagram_sets(X)
         self.n_dims_ = len(diagrams[0])
@@ -263,6 +263,11 @@ class DiagramStatistics(TransformerMixin, BaseEstimator):
 
     def get_feature_names_out(self, input_features: object = None) -> np.ndarray:
         """Names of the columns of ``transform``: ``h{d}_bars``, ..., ``h{d}_betti_{i}``.
+
+        Parameters
+        ----------
+        input_features : None
+            Ignored (the input is diagrams, not named columns); there for scikit-learn's API.
 
         Returns
         -------
@@ -302,17 +307,18 @@ def _check_diagram_sets(X: Sequence[Sequence[np.ndarray]], n_dims: int | None = 
             errors.append(f"entry {i}: expected a list of diagrams (one per dimension), got one array")
             continue
         try:
-            out.append([check_diagram(d, f"entry {i}, H{dim}") for dim, d in enumerate(dgms)])
+            out.append((i, [check_diagram(d, f"entry {i}, H{dim}") for dim, d in enumerate(dgms)]))
         except (TypeError, ValueError) as exc:
             errors.append(str(exc))
     if not out and not errors:
         raise ValueError("expected at least one cloud's diagrams, got an empty collection")
-    wanted = n_dims if n_dims is not None else (len(out[0]) if out else 0)
+    wanted = n_dims if n_dims is not None else (len(out[0][1]) if out else 0)
+    errors += [f"entry {i}: no diagrams, expected one per dimension" for i, d in out if not d]
     errors += [
         f"entry {i}: {len(d)} diagrams, expected {wanted} (dimensions 0..{wanted - 1})"
-        for i, d in enumerate(out)
-        if len(d) != wanted
+        for i, d in out
+        if d and len(d) != wanted
     ]
     if errors:
         raise ValueError(f"{len(errors)} entries are invalid: " + "; ".join(errors))
-    return out
+    return [d for _, d in out]

@@ -55,8 +55,8 @@ class TopologyCallback(Callback):
     layers : sequence of str, optional
         Layer names of the LightningModule; None: the input and every named layer.
     every : int
-        Record after training epochs whose number (1-based) is divisible by ``every``, and the last one;
-        epoch 0 (the initialisation) is recorded when fitting starts.
+        Record after training epochs whose number (1-based) is divisible by ``every``, and the last epoch
+        reached when fitting ends; epoch 0 (the initialisation) is recorded when fitting starts.
     topology : TopologyConfig, optional
         Topology settings; defaults to ``TopologyConfig()``.
     log_images : bool
@@ -121,10 +121,15 @@ class TopologyCallback(Callback):
             self._record(trainer, pl_module, 0, force=True)
 
     def on_train_epoch_end(self, trainer: Trainer, pl_module: LightningModule) -> None:
-        """Record the epoch that just ended when it is due, and always the last one."""
-        epoch = trainer.current_epoch + 1
-        last = trainer.max_epochs is not None and epoch >= trainer.max_epochs
-        self._record(trainer, pl_module, epoch, force=last)
+        """Record the epoch that just ended when it is due (``every``)."""
+        self._record(trainer, pl_module, trainer.current_epoch + 1, force=False)
+
+    def on_train_end(self, trainer: Trainer, pl_module: LightningModule) -> None:
+        """Record the last epoch reached, however fitting stopped (``max_epochs``, ``max_steps``, early
+        stopping), unless it is recorded already."""
+        last = max(trainer.current_epoch, 0)
+        if last not in self.monitor.analyses:
+            self._record(trainer, pl_module, last, force=True)
 
     def state_dict(self) -> dict[str, Any]:
         """The history, saved in Lightning checkpoints (the diagrams are not)."""

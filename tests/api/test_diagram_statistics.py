@@ -64,3 +64,14 @@ def test_a_pipeline_from_clouds_to_a_classifier_in_cross_val_score():
     )
     scores = cross_val_score(pipe, circles + blobs, np.repeat([1, 0], 12), cv=3)
     assert scores.min() == 1.0
+
+
+def test_the_entry_named_in_an_error_is_the_one_given():
+    stats = layertopo.DiagramStatistics().fit([A, B])
+    with pytest.raises(ValueError, match=r"entry 2: 1 diagrams, expected 2") as info:
+        stats.transform([A, np.ones((3, 2)), [A[0]]])  # entry 1 is one array, entry 2 has too few diagrams
+    assert "entry 1: expected a list of diagrams" in str(info.value)
+    with pytest.raises(ValueError, match=r"entry 0: no diagrams"):
+        layertopo.DiagramStatistics().fit([[]])
+    with pytest.raises(ValueError, match="n_bins"):
+        layertopo.DiagramStatistics(n_bins=True).fit([A])

@@ -68,3 +68,12 @@ def test_without_a_logger_the_history_is_still_recorded_and_survives_a_checkpoin
     trainer(tmp_path, max_epochs=3, logger=False, callbacks=[resumed]).fit(Tiny(), loader, ckpt_path=checkpoint)
     assert sorted(resumed.history["epoch"].unique()) == [0, 1, 2, 3]  # restored rows, then epoch 3
     assert resumed.history.query("epoch == 3")["global_step"].iloc[0] == 12
+
+
+def test_the_last_epoch_is_recorded_however_fitting_stops(tmp_path):
+    X, y, loader = data()  # 4 batches an epoch
+    callback = layertopo.TopologyCallback(X, y, ["net.1"], every=3, topology=FAST, per_class=False)
+    fit = trainer(tmp_path, max_epochs=-1, max_steps=16, logger=False, enable_checkpointing=False, callbacks=[callback])
+    fit.fit(Tiny(), loader)
+    assert sorted(callback.history["epoch"].unique()) == [0, 3, 4]  # 0, due at 3, and the last (16 steps = 4 epochs)
+    assert callback.history.query("epoch == 4")["global_step"].iloc[0] == 16

@@ -85,3 +85,10 @@ def test_persim_draws_our_diagrams_on_a_given_axes():
     ax = _axes(1)
     persim.plot_diagrams(DGMS, ax=ax, show=False)
     assert len(ax.collections) == 2
+
+
+def test_max_bars_zero_draws_no_bar_and_a_negative_one_is_refused():
+    ax = plot_barcode(DGMS, ax=_axes(1), max_bars=0)
+    assert not [seg for c in ax.collections for seg in c.get_segments()]
+    with pytest.raises(ValueError, match="max_bars"):
+        plot_barcode(DGMS, ax=_axes(1), max_bars=-1)

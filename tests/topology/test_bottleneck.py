@@ -63,13 +63,16 @@ FOUR_AND_THREE = (
 )
 
 
+@pytest.mark.parametrize("scale", [1.0, 1e-10, 1e8])
 @pytest.mark.parametrize("pair", [SIX_POINTS, FOUR_AND_THREE], ids=["six_points", "four_and_three"])
-def test_pairs_that_gudhi_gets_wrong_get_the_brute_force_value(pair):
-    a, b = pair
+def test_pairs_that_gudhi_gets_wrong_get_the_brute_force_value(pair, scale):
+    """At 1e-10 hera's exact algorithm (the first fallback) returned 0 for FOUR_AND_THREE: the value must be
+    the brute force's own float, to the last bit."""
+    a, b = pair[0] * scale, pair[1] * scale
     expected = brute_bottleneck(a, b)
-    assert bottleneck_distance(a, b) == pytest.approx(expected, rel=1e-12, abs=1e-300)
-    assert bottleneck_distance(b, a) == pytest.approx(expected, rel=1e-12, abs=1e-300)
-    assert checked_bottleneck(a, b) == pytest.approx(expected, rel=1e-12, abs=1e-300)
+    assert bottleneck_distance(a, b) == expected
+    assert bottleneck_distance(b, a) == expected
+    assert checked_bottleneck(a, b) == expected
 
 
 @pytest.mark.parametrize("common_birth", [True, False], ids=["common_birth", "any_birth"])
@@ -88,6 +91,21 @@ def test_common_birth_algorithm_matches_hera_exact_on_large_diagrams():
         x, y = rng.exponential(1.0, n), rng.exponential(1.0, m)
         a, b = np.c_[np.zeros(n), x], np.c_[np.zeros(m), y]
         assert common_birth_bottleneck(x, y) == pytest.approx(gudhi.hera.bottleneck_distance(a, b, delta=0), rel=1e-12)
+
+
+def test_a_common_birth_other_than_zero_takes_the_certified_path_and_stays_exact():
+    u = 2.0**-52
+    a, b = np.array([[4 / 3 * u, 1 + u]]), np.array([[4 / 3 * u, 1 + 2 * u]])
+    assert bottleneck_distance(a, b) == brute_bottleneck(a, b) == u  # not |fl(d1 - c) - fl(d2 - c)|
+
+
+def test_many_equal_lengths_do_not_slow_the_greedy_test_down():
+    import time
+
+    x = np.full(20_000, 1.0)
+    start = time.perf_counter()
+    assert common_birth_bottleneck(x, np.r_[x[:-1], 3.0]) == 1.5  # the 3 goes to the diagonal (a 1 is 2 away)
+    assert time.perf_counter() - start < 1.0  # one vectorised pass per duplicate took 1.3 s
 
 
 def test_common_birth_algorithm_handles_empty_and_zero_length_bars():

@@ -119,6 +119,8 @@ def plot_barcode(
     -------
     matplotlib Axes
     """
+    if max_bars is not None and (isinstance(max_bars, bool) or max_bars < 0):
+        raise ValueError(f"max_bars: expected a whole number >= 0 or None (every bar), got {max_bars!r}")
     ax = _axes(ax)
     diagrams = _by_dim(dgms, dims)
     marks = _by_dim(significant, None) if significant is not None else {}
@@ -128,7 +130,8 @@ def plot_barcode(
     row, ticks = 0, []
     for dim, dgm in diagrams.items():
         mark = _mask(marks.get(dim), len(dgm), f"significant[{dim}]")
-        order = np.argsort(dgm[:, 0] - dgm[:, 1], kind="stable")[: max_bars or None]  # longest first
+        order = np.argsort(dgm[:, 0] - dgm[:, 1], kind="stable")  # longest first
+        order = order if max_bars is None else order[:max_bars]
         color = DIM_COLORS[dim % len(DIM_COLORS)]
         start = row
         for i in order[::-1]:
@@ -165,7 +168,8 @@ def plot_betti_curve(
     ax : matplotlib Axes, optional
     dims : sequence of int, optional
     grid : ndarray of shape (n_scales,), optional
-        Scales at which to count; 300 even steps from 0 to 1.1x the largest finite death when omitted.
+        Scales at which to count; 300 even steps from 0 to 1.1x the largest finite value (birth or death)
+        when omitted.
     title : str, optional
     log : bool
         Logarithmic count axis (H0 counts fall from the number of points to one).

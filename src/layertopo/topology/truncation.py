@@ -112,16 +112,22 @@ def truncated_diagrams(
 
     Parameters
     ----------
-    D : ndarray of shape (n, n), symmetric, zero diagonal, finite
-    run : ``run(threshold)`` returns the diagrams (H0 and H1, ripser convention) of the filtration cut
-        at ``threshold`` (``inf`` = the full filtration)
-    growth : after a cut that left an H1 bar alive, the next cut holds about this many times more edges
-    worth : cut only while it holds at most this fraction of the edges up to the enclosing radius
+    D : ndarray of shape (n, n)
+        Symmetric, zero diagonal, finite.
+    run : callable
+        ``run(threshold)`` returns the diagrams (H0 and H1, ripser convention) of the filtration cut at
+        ``threshold`` (``inf``: the full filtration).
+    growth : float
+        After a cut that left an H1 bar alive, the next cut holds about this many times more edges.
+    worth : float
+        Cut only while the cut holds at most this fraction of the edges up to the enclosing radius.
 
     Returns
     -------
-    dgms : the diagrams of the full filtration (equal to ``run(inf)``)
-    threshold : where the filtration was cut (``inf`` when it was computed in full)
+    dgms : list of ndarray of shape (k, 2)
+        The diagrams of the full filtration (equal to ``run(inf)``).
+    threshold : float
+        Where the filtration was cut (``inf`` when it was computed in full).
     """
     n = len(D)
     enclosing = float(D.max(axis=1).min())  # beyond it the complex is a cone: nothing left to die

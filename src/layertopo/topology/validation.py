@@ -134,10 +134,17 @@ def check_cloud(X: object, *, where: str = "", centre: bool = True) -> CheckedCl
     centre : bool
         Subtract the mean (keeps Euclidean distances; set False for the cosine metric).
 
+    Returns
+    -------
+    CheckedCloud
+        The distinct points (centred unless ``centre=False``), the input size, the rows kept and flags
+        (``duplicates``, ``collapsed``).
+
     Raises
     ------
     CloudError
-        Wrong shape, no points, no features, or non-finite values (with their count and first row).
+        Wrong shape, no points, no features, non-finite values (with their count and first row), or a
+        scale whose squared distances overflow or underflow float64.
     """
     points = check_points(X, where=where)
     n_input = len(points)
