@@ -104,10 +104,7 @@ class PersistenceDiagrams(TransformerMixin, BaseEstimator):
                 knn_k=self.knn_k,
             )
         except ValidationError as exc:
-            problems = "; ".join(
-                f"{'.'.join(map(str, e['loc']))}: {e['msg']} (got {e['input']!r})" for e in exc.errors()
-            )
-            raise ValueError(f"invalid PersistenceDiagrams parameters: {problems}") from None
+            raise _invalid_parameters(self, exc) from None
         _check_clouds(X)
         return self
 
@@ -235,7 +232,7 @@ class DiagramStatistics(TransformerMixin, BaseEstimator):
         try:
             self.significance_ = SignificanceConfig(alpha=self.alpha, ratio_min=self.ratio_min)
         except ValidationError as exc:
-            raise ValueError(f"invalid DiagramStatistics parameters: {exc.errors()[0]['msg']}") from None
+            raise _invalid_parameters(self, exc) from None
         if isinstance(self.n_bins, bool) or not isinstance(self.n_bins, int | np.integer) or self.n_bins < 0:
             raise ValueError(f"n_bins: expected a whole number >= 0, got {self.n_bins!r}")
         diagrams = _check_diagram_sets(X)
@@ -288,6 +285,12 @@ class DiagramStatistics(TransformerMixin, BaseEstimator):
             counts.append(int(significant_bars(dgm, universal_null_pvalues(dgm), self.significance_).sum()))
         values = [stats["total_persistence"], stats["longest"], stats["entropy"]]
         return np.array([*counts, *values, *betti_curve(dgm, self.scales_[dim])], dtype=np.float64)
+
+
+def _invalid_parameters(estimator: BaseEstimator, exc: ValidationError) -> ValueError:
+    """One error naming every bad parameter of ``estimator`` with the value given."""
+    problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']} (got {e['input']!r})" for e in exc.errors())
+    return ValueError(f"invalid {type(estimator).__name__} parameters: {problems}")
 
 
 def _largest_finite_death(dgm: np.ndarray) -> float:

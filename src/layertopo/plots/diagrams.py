@@ -65,14 +65,12 @@ def plot_diagrams(
         ``ax``, drawn on.
     """
     ax = _axes(ax)
-    diagrams = _by_dim(dgms, dims)
-    marks = _by_dim(significant, None) if significant is not None else {}
-    if not any(len(d) for d in diagrams.values()):
+    drawn = _marked(dgms, significant, dims)
+    if not any(len(dgm) for dgm, _ in drawn.values()):
         return _no_data(ax, title)
-    top = _top(diagrams)
-    for dim, dgm in diagrams.items():
+    top = _top(drawn)
+    for dim, (dgm, mark) in drawn.items():
         deaths = np.where(np.isfinite(dgm[:, 1]), dgm[:, 1], top)
-        mark = _mask(marks.get(dim), len(dgm), f"significant[{dim}]")
         color = DIM_COLORS[dim % len(DIM_COLORS)]
         ax.scatter(dgm[~mark, 0], deaths[~mark], s=size, color=color, alpha=0.7, label=f"H{dim}")
         if mark.any():
@@ -122,14 +120,12 @@ def plot_barcode(
     if max_bars is not None and (isinstance(max_bars, bool) or max_bars < 0):
         raise ValueError(f"max_bars: expected a whole number >= 0 or None (every bar), got {max_bars!r}")
     ax = _axes(ax)
-    diagrams = _by_dim(dgms, dims)
-    marks = _by_dim(significant, None) if significant is not None else {}
-    if not any(len(d) for d in diagrams.values()):
+    drawn = _marked(dgms, significant, dims)
+    if not any(len(dgm) for dgm, _ in drawn.values()):
         return _no_data(ax, title)
-    top = _top(diagrams)
+    top = _top(drawn)
     row, ticks = 0, []
-    for dim, dgm in diagrams.items():
-        mark = _mask(marks.get(dim), len(dgm), f"significant[{dim}]")
+    for dim, (dgm, mark) in drawn.items():
         order = np.argsort(dgm[:, 0] - dgm[:, 1], kind="stable")  # longest first
         order = order if max_bars is None else order[:max_bars]
         color = DIM_COLORS[dim % len(DIM_COLORS)]
@@ -179,11 +175,11 @@ def plot_betti_curve(
     matplotlib Axes
     """
     ax = _axes(ax)
-    diagrams = _by_dim(dgms, dims)
-    if not any(len(d) for d in diagrams.values()):
+    drawn = _marked(dgms, None, dims)
+    if not any(len(dgm) for dgm, _ in drawn.values()):
         return _no_data(ax, title)
-    scales = np.linspace(0.0, _top(diagrams), 300) if grid is None else np.asarray(grid, dtype=float)
-    for dim, dgm in diagrams.items():
+    scales = np.linspace(0.0, _top(drawn), 300) if grid is None else np.asarray(grid, dtype=float)
+    for dim, (dgm, _) in drawn.items():
         color = DIM_COLORS[dim % len(DIM_COLORS)]
         ax.step(scales, betti_curve(dgm, scales), where="post", color=color, label=f"H{dim}")
     if log:
@@ -218,6 +214,13 @@ def _by_dim(dgms: Diagrams | Marks, dims: Sequence[int] | None) -> dict[int, np.
     return out
 
 
+def _marked(dgms: Diagrams, significant: Marks, dims: Sequence[int] | None) -> dict[int, tuple[np.ndarray, np.ndarray]]:
+    """{dim: (diagram of shape (k, 2), bool mask of shape (k,))}; no mask given marks nothing."""
+    diagrams = _by_dim(dgms, dims)
+    marks = _by_dim(significant, None) if significant is not None else {}
+    return {dim: (dgm, _mask(marks.get(dim), len(dgm), f"significant[{dim}]")) for dim, dgm in diagrams.items()}
+
+
 def _mask(mask: np.ndarray | None, n: int, name: str) -> np.ndarray:
     if mask is None:
         return np.zeros(n, dtype=bool)
@@ -226,9 +229,9 @@ def _mask(mask: np.ndarray | None, n: int, name: str) -> np.ndarray:
     return mask
 
 
-def _top(diagrams: Mapping[int, np.ndarray]) -> float:
+def _top(drawn: Mapping[int, tuple[np.ndarray, np.ndarray]]) -> float:
     """Where essential classes are drawn: 10 % above the largest finite value (1 when there is none)."""
-    finite = np.concatenate([d[np.isfinite(d[:, 1])].ravel() for d in diagrams.values()] + [np.zeros(0)])
+    finite = np.concatenate([d[np.isfinite(d[:, 1])].ravel() for d, _ in drawn.values()] + [np.zeros(0)])
     largest = float(np.abs(finite).max()) if finite.size else 0.0
     return largest * 1.1 if largest > 0 else 1.0
 
