@@ -1,10 +1,11 @@
 """Figure builders: they take tables and return figures; they never write files.
 
-``static`` holds matplotlib figures (PNG/SVG), ``interactive`` the plotly figures of the HTML report,
+``static`` holds matplotlib figures (PNG/SVG), ``interactive`` the plotly figures of the HTML report
+(drawn with the subplot frame and view dropdown of ``plotly_frame`` and the traces of ``plotly_traces``),
 ``drilldown`` the per-cloud data the report's drill-down draws, ``tables`` the numbers behind them all,
 ``diagrams`` the plotters of one cloud's diagrams that draw on a given ``Axes`` (``plot_diagrams``,
 ``plot_barcode``, ``plot_betti_curve``).
-Plotly is imported only when ``layertopo.plots.interactive`` is.
+Plotly is imported only when ``layertopo.plots.interactive`` (or ``plotly_frame``, ``plotly_traces``) is.
 """
 
 from layertopo.plots.diagrams import plot_barcode, plot_betti_curve, plot_diagrams

@@ -3,55 +3,66 @@
 Every builder takes tables and returns a ``plotly.graph_objects.Figure``; none writes a file. A choice
 among views (split and label, metric and homology dimension) is a dropdown that toggles trace visibility.
 A panel without data carries a "no data" note; a missing cell is a gap (NaN).
+
+The figures' frame (subplot grid, notes, dropdown) is in ``layertopo.plots.plotly_frame``, the traces they
+draw in ``layertopo.plots.plotly_traces``; their names used by callers are re-exported here.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from itertools import product
-from typing import Any
 
-import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
-from plotly.colors import sample_colorscale
 from plotly.subplots import make_subplots
 
+from layertopo.plots.plotly_frame import (
+    NO_DATA,
+    PLOTLY_CONFIG,
+    TEMPLATE,
+    Views,
+    finish_views,
+    mark_empty,
+    share_rows,
+    subplots,
+)
+from layertopo.plots.plotly_traces import (
+    MODEL_COLORS,
+    SPLIT_DASH,
+    add_depth_lines,
+    add_heatmap_row,
+    band_traces,
+    epoch_colors,
+    epoch_pairs,
+)
 from layertopo.plots.tables import (
     DISTANCE_KINDS,
     QUANTITIES,
-    Grid,
     SummaryCube,
     distance_grid,
     training_band,
 )
 
-NO_DATA = "no data"
+__all__ = [
+    "MODEL_COLORS",
+    "NO_DATA",
+    "PLOTLY_CONFIG",
+    "SHORT_TITLES",
+    "SPLIT_DASH",
+    "TEMPLATE",
+    "Views",
+    "architecture_figure",
+    "depth_profile_figure",
+    "drilldown_figure",
+    "topology_heatmap_figure",
+    "train_test_figure",
+    "training_figure",
+    "transformation_figure",
+]
+
+#: Colour-bar titles of the topology quantities (``layertopo.plots.tables.QUANTITIES`` keys).
 SHORT_TITLES = {"b0": "b0", "b1": "b1", "tp0": "TP H0", "tp1": "TP H1", "purity": "purity"}
-TEMPLATE = "plotly_white"
-MODEL_COLORS = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b"]
-SPLIT_DASH = {"test": "solid", "train": "dash", "all": "dot"}
-#: Plotly options for every report figure: no logo link, no cloud export.
-PLOTLY_CONFIG: dict[str, Any] = {"displaylogo": False, "responsive": True, "showSendToCloud": False}
-
-
-@dataclass
-class Views:
-    """The views of a figure with a dropdown: each trace and each "no data" note belongs to one view."""
-
-    labels: list[str]
-    default: int = 0
-    trace_view: list[int] = field(default_factory=list)
-    placed: list[tuple[Any, int, int]] = field(default_factory=list)
-    notes: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
-    layout: dict[int, dict[str, Any]] = field(default_factory=dict)
-
-    def add(self, trace: Any, row: int, col: int, view: int) -> None:
-        """Queue ``trace`` for subplot (row, col) in ``view`` (added in one batch by ``_finish_views``)."""
-        trace.visible = view == self.default
-        self.placed.append((trace, row, col))
-        self.trace_view.append(view)
 
 
 def architecture_figure(architectures: dict[str, list[tuple[str, int]]], activations: dict[str, str]) -> go.Figure:
@@ -63,7 +74,7 @@ def architecture_figure(architectures: dict[str, list[tuple[str, int]]], activat
     activations : model -> activation function name
     """
     models = list(architectures)
-    fig = _subplots(1, max(len(models), 1), [f"{m} ({activations.get(m, '?')})" for m in models] or [NO_DATA])
+    fig = subplots(1, max(len(models), 1), [f"{m} ({activations.get(m, '?')})" for m in models] or [NO_DATA])
     for col, model in enumerate(models, start=1):
         names, widths = zip(*architectures[model], strict=True) if architectures[model] else ((), ())
         fig.add_trace(
@@ -81,9 +92,9 @@ def architecture_figure(architectures: dict[str, list[tuple[str, int]]], activat
             col=col,
         )
     if not models:
-        _mark_empty(fig, 1, 1)
+        mark_empty(fig, 1, 1)
     fig.update_yaxes(title_text="width (units)", col=1, zeroline=True)
-    _share_rows(fig, 1, len(models))
+    share_rows(fig, 1, len(models))
     fig.update_layout(height=330, showlegend=False, bargap=0.25)
     return fig
 
@@ -91,7 +102,7 @@ def architecture_figure(architectures: dict[str, list[tuple[str, int]]], activat
 def training_figure(history: pd.DataFrame, models: list[str], snapshots: Sequence[int] = ()) -> go.Figure:
     """Accuracy (top) and loss (bottom) over epochs, one column per model: mean over seeds with a min-max band;
     test solid, train dashed; dotted vertical lines at the snapshot epochs."""
-    fig = _subplots(2, len(models), [f"{m}: {c}" for c, m in product(("accuracy", "loss"), models)])
+    fig = subplots(2, len(models), [f"{m}: {c}" for c, m in product(("accuracy", "loss"), models)])
     for (row, column), (col, model) in product(enumerate(("accuracy", "loss"), 1), enumerate(models, 1)):
         drawn = False
         for split in ("test", "train"):
@@ -99,15 +110,15 @@ def training_figure(history: pd.DataFrame, models: list[str], snapshots: Sequenc
             if band["mean"].notna().any():
                 drawn = True
                 first = row == 1 and col == 1
-                for trace in _band_traces(band, f"{split}", MODEL_COLORS[(col - 1) % 6], split, first):
+                for trace in band_traces(band, f"{split}", MODEL_COLORS[(col - 1) % 6], split, first):
                     fig.add_trace(trace, row=row, col=col)
         if not drawn:
-            _mark_empty(fig, row, col)
+            mark_empty(fig, row, col)
         fig.update_yaxes(title_text=column, row=row, col=1)
     for epoch in snapshots:
         fig.add_vline(x=epoch, line_dash="dot", line_color="#999", line_width=1)
     fig.update_xaxes(title_text="epoch", row=2)
-    _share_rows(fig, 2, len(models))
+    share_rows(fig, 2, len(models))
     fig.update_layout(height=560, hovermode="x unified")
     return fig
 
@@ -121,15 +132,15 @@ def topology_heatmap_figure(
     combos = _split_label_combos(summaries)
     views = Views([f"{s} · label {lab}" for s, lab in combos], default=_default_combo(combos))
     titles = [f"{m}: {q[3]}" for q, m in product(QUANTITIES, models)]
-    fig = _subplots(len(QUANTITIES), len(models), titles, vertical_spacing=0.06)
+    fig = subplots(len(QUANTITIES), len(models), titles, vertical_spacing=0.06)
     cube = SummaryCube(summaries, sorted({q[1] for q in QUANTITIES}))
     for row, (key, column, dim, _) in enumerate(QUANTITIES, start=1):
         grids = {
             (view, m): cube.grid(model=m, column=column, dim=dim, split=s, label=lab, layers=layers[m], epochs=epochs)
             for (view, (s, lab)), m in product(enumerate(combos), models)
         }
-        _add_heatmap_row(fig, views, grids, (row, len(QUANTITIES)), models, SHORT_TITLES.get(key, key))
-    _finish_views(fig, views, "split · label")
+        add_heatmap_row(fig, views, grids, (row, len(QUANTITIES)), models, SHORT_TITLES.get(key, key))
+    finish_views(fig, views, "split · label")
     fig.update_yaxes(autorange="reversed", type="category")
     fig.update_xaxes(type="category")
     fig.update_xaxes(title_text="epoch", row=len(QUANTITIES))
@@ -145,8 +156,8 @@ def depth_profile_figure(
     combos = _split_label_combos(summaries)
     views = Views([f"{s} · label {lab}" for s, lab in combos], default=_default_combo(combos))
     titles = [f"{m}: {q[3]}" for q, m in product(QUANTITIES, models)]
-    fig = _subplots(len(QUANTITIES), len(models), titles, vertical_spacing=0.06)
-    colors = _epoch_colors(epochs)
+    fig = subplots(len(QUANTITIES), len(models), titles, vertical_spacing=0.06)
+    colors = epoch_colors(epochs)
     cube = SummaryCube(summaries, sorted({q[1] for q in QUANTITIES}))
     for (row, (_, column, dim, _)), (col, model) in product(enumerate(QUANTITIES, 1), enumerate(models, 1)):
         for view, (split, label) in enumerate(combos):
@@ -160,10 +171,10 @@ def depth_profile_figure(
                 epochs=epochs,
             )
             first = row == 1 and col == 1
-            _add_depth_lines(fig, views, view, grid, colors, row, col, first)
-    _finish_views(fig, views, "split · label")
+            add_depth_lines(fig, views, view, grid, colors, row, col, first)
+    finish_views(fig, views, "split · label")
     fig.update_xaxes(type="category")
-    _share_rows(fig, len(QUANTITIES), len(models))
+    share_rows(fig, len(QUANTITIES), len(models))
     fig.update_layout(height=230 * len(QUANTITIES) + 120, legend_title_text="epoch")
     return fig
 
@@ -177,8 +188,8 @@ def transformation_figure(
     combos = _distance_combos(distances, with_split=True)
     views = Views([_distance_label(c) for c in combos], default=0)
     titles = [f"{m}: {t}" for (_, t), m in product(DISTANCE_KINDS, models)]
-    fig = _subplots(len(DISTANCE_KINDS), len(models), titles, vertical_spacing=0.09)
-    colors = _epoch_colors(epochs)
+    fig = subplots(len(DISTANCE_KINDS), len(models), titles, vertical_spacing=0.09)
+    colors = epoch_colors(epochs)
     for (row, (kind, _)), (col, model) in product(enumerate(DISTANCE_KINDS, 1), enumerate(models, 1)):
         for view, (metric, dim, split) in enumerate(combos):
             grid = distance_grid(
@@ -192,12 +203,12 @@ def transformation_figure(
                 epochs=epochs,
             )
             if kind == "epoch_to_next":
-                grid = _epoch_pairs(grid)
+                grid = epoch_pairs(grid)
             first = row == 1 and col == 1
-            _add_depth_lines(fig, views, view, grid, colors, row, col, first)
-    _finish_views(fig, views, "metric · dim · split")
+            add_depth_lines(fig, views, view, grid, colors, row, col, first)
+    finish_views(fig, views, "metric · dim · split")
     fig.update_xaxes(type="category")
-    _share_rows(fig, len(DISTANCE_KINDS), len(models))
+    share_rows(fig, len(DISTANCE_KINDS), len(models))
     fig.update_yaxes(title_text="distance", col=1)
     fig.update_layout(height=300 * len(DISTANCE_KINDS) + 120, legend_title_text="epoch")
     return fig
@@ -210,7 +221,7 @@ def train_test_figure(
     model (mean over seeds, one colour scale); a dropdown picks the metric and homology dimension."""
     combos = _distance_combos(distances, with_split=False)
     views = Views([_distance_label(c) for c in combos], default=0)
-    fig = _subplots(1, len(models), [f"{m}: train vs test" for m in models])
+    fig = subplots(1, len(models), [f"{m}: train vs test" for m in models])
     grids = {
         (view, model): distance_grid(
             distances,
@@ -224,8 +235,8 @@ def train_test_figure(
         )
         for (view, (metric, dim, _)), model in product(enumerate(combos), models)
     }
-    _add_heatmap_row(fig, views, grids, (1, 1), models, "distance")
-    _finish_views(fig, views, "metric · dim")
+    add_heatmap_row(fig, views, grids, (1, 1), models, "distance")
+    finish_views(fig, views, "metric · dim")
     fig.update_yaxes(autorange="reversed", type="category")
     fig.update_xaxes(type="category", title_text="epoch")
     fig.update_layout(height=420, plot_bgcolor="#e6e6e6")
@@ -249,81 +260,7 @@ def drilldown_figure() -> go.Figure:
     return fig
 
 
-# --- helpers ------------------------------------------------------------------------------------------
-
-
-def _subplots(rows: int, cols: int, titles: list[str], **kwargs: Any) -> go.Figure:
-    """A grid of subplots in the report's template (at least one column so an empty figure can say so)."""
-    cols = max(cols, 1)
-    titles = titles if titles else [NO_DATA]
-    fig = make_subplots(rows=rows, cols=cols, subplot_titles=titles, horizontal_spacing=0.1, **kwargs)
-    fig.update_layout(template=TEMPLATE, margin={"t": 70, "b": 50, "l": 70, "r": 30})
-    return fig
-
-
-def _share_rows(fig: go.Figure, n_rows: int, n_cols: int) -> None:
-    """Give every subplot of a row the y range of the row's first subplot (models compare at a glance)."""
-    for row, col in product(range(1, n_rows + 1), range(2, n_cols + 1)):
-        first = (row - 1) * n_cols + 1
-        fig.update_yaxes(matches="y" if first == 1 else f"y{first}", row=row, col=col)
-
-
-def _refs(fig: go.Figure, row: int, col: int) -> tuple[str, str]:
-    """The ``x{n} domain`` / ``y{n} domain`` references of one subplot."""
-    sub = fig.get_subplot(row, col)
-    return f"{sub.xaxis.plotly_name.replace('axis', '')} domain", f"{sub.yaxis.plotly_name.replace('axis', '')} domain"
-
-
-def _mark_empty(fig: go.Figure, row: int, col: int) -> None:
-    """Say "no data" in subplot (row, col); an empty trace makes plotly.js draw the subplot's axes at all."""
-    fig.add_trace(go.Scatter(x=[None], y=[None], showlegend=False, hoverinfo="skip"), row=row, col=col)
-    fig.add_annotation(_note(*_refs(fig, row, col)))
-
-
-def _note(xref: str, yref: str, text: str = NO_DATA) -> dict[str, Any]:
-    """A grey "no data" label in the middle of a subplot."""
-    return {
-        "text": text,
-        "xref": xref,
-        "yref": yref,
-        "x": 0.5,
-        "y": 0.5,
-        "showarrow": False,
-        "font": {"size": 15, "color": "#888"},
-        "bgcolor": "rgba(255,255,255,0.8)",
-    }
-
-
-def _fmt(value: float) -> str:
-    return f"{value:.3g}" if np.isfinite(value) else NO_DATA
-
-
-def _band_traces(band: pd.DataFrame, name: str, color: str, split: str, legend: bool) -> list[go.Scatter]:
-    """Upper edge, lower edge (filled to the upper) and the mean line of one min-max band."""
-    x = band.index.to_numpy()
-    fill = _rgba(color, 0.15)
-    edge = {"mode": "lines", "line": {"width": 0}, "hoverinfo": "skip", "showlegend": False, "legendgroup": split}
-    return [
-        go.Scatter(x=x, y=band["max"].to_numpy(), **edge),
-        go.Scatter(x=x, y=band["min"].to_numpy(), fill="tonexty", fillcolor=fill, **edge),
-        go.Scatter(
-            x=x,
-            y=band["mean"].to_numpy(),
-            mode="lines" if len(band) > 2 else "lines+markers",  # a run cut short still shows its points
-            line={"color": color, "dash": SPLIT_DASH.get(split, "solid")},
-            name=name,
-            legendgroup=split,
-            showlegend=legend,
-            customdata=np.stack([band["min"], band["max"], band["n"]], axis=1),
-            hovertemplate=f"{name} %{{y:.4f}} (min %{{customdata[0]:.4f}}, max %{{customdata[1]:.4f}}, "
-            "%{customdata[2]} seeds)<extra></extra>",
-        ),
-    ]
-
-
-def _rgba(color: str, alpha: float) -> str:
-    r, g, b = (int(color[i : i + 2], 16) for i in (1, 3, 5))
-    return f"rgba({r},{g},{b},{alpha})"
+# --- the views a dropdown offers ---------------------------------------------------------------------
 
 
 def _split_label_combos(summaries: pd.DataFrame) -> list[tuple[str, str]]:
@@ -363,148 +300,3 @@ def _distance_combos(distances: pd.DataFrame, *, with_split: bool) -> list[tuple
 def _distance_label(combo: tuple[str, int, str]) -> str:
     metric, dim, split = combo
     return f"{metric} · H{dim}" + (f" · {split}" if split else "")
-
-
-def _epoch_colors(epochs: list[int]) -> dict[int, str]:
-    if not epochs:
-        return {}
-    points = [0.0] if len(epochs) == 1 else list(np.linspace(0.0, 0.9, len(epochs)))
-    return dict(zip(epochs, sample_colorscale("Viridis", points), strict=True))
-
-
-def _epoch_pairs(grid: Grid) -> Grid:
-    """Relabel an ``epoch_to_next`` grid's columns ``"e → next"`` (the last snapshot has no next)."""
-    labels = [f"{a}→{b}" for a, b in zip(grid.epochs[:-1], grid.epochs[1:], strict=True)]
-    return Grid(grid.mean[:, :-1], grid.low[:, :-1], grid.high[:, :-1], grid.count[:, :-1], grid.layers, labels)
-
-
-def _add_heatmap_row(
-    fig: go.Figure,
-    views: Views,
-    grids: dict[tuple[int, str], Grid],
-    position: tuple[int, int],
-    models: list[str],
-    title: str,
-) -> None:
-    """One heatmap per (view, model) in row ``position[0]`` of ``position[1]`` rows, sharing one coloraxis:
-    one colour bar per row, whose range spans the models of the view shown (the dropdown resets it)."""
-    row, n_rows = position
-    axis = f"coloraxis{row if row > 1 else ''}"
-    for view in {v for v, _ in grids}:
-        low, high = _value_range([g for (v, _), g in grids.items() if v == view])
-        views.layout.setdefault(view, {}).update({f"{axis}.cmin": low, f"{axis}.cmax": high})
-    bar = {"len": 0.85 / n_rows, "y": 1 - (row - 0.5) / n_rows, "thickness": 12, "title": {"text": title}}
-    fig.update_layout({axis: {"colorscale": "Viridis", "colorbar": bar}})
-    for (view, model), grid in grids.items():
-        col = models.index(model) + 1
-        views.add(_heatmap(grid, axis, model), row, col, view)
-        if grid.empty:
-            views.notes.setdefault(view, []).append(_note(*_refs(fig, row, col)))
-
-
-def _value_range(grids: list[Grid]) -> tuple[float, float]:
-    """Smallest and largest finite mean over ``grids`` ((0, 1) when none; widened when they are equal)."""
-    finite = np.concatenate([g.mean[np.isfinite(g.mean)] for g in grids] + [np.array([])])
-    low, high = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
-    return low, high if high > low else low + 1.0
-
-
-def _heatmap(grid: Grid, coloraxis: str, model: str) -> go.Heatmap:
-    """A layer x epoch heatmap whose cells show the mean (or "no data") and hover the seed spread."""
-    text = [[_fmt(v) for v in line] for line in grid.mean]
-    custom = np.stack([grid.low, grid.high, grid.count], axis=-1)
-    return go.Heatmap(
-        z=grid.mean,
-        x=[str(e) for e in grid.epochs],
-        y=grid.layers,
-        coloraxis=coloraxis,
-        text=text,
-        texttemplate="%{text}",
-        customdata=custom,
-        name=model,
-        hovertemplate="%{y}, epoch %{x}: %{text}<br>min %{customdata[0]:.4g}, max %{customdata[1]:.4g} over "
-        "%{customdata[2]} seeds<extra>" + model + "</extra>",
-        xgap=1,
-        ygap=1,
-    )
-
-
-def _add_depth_lines(
-    fig: go.Figure, views: Views, view: int, grid: Grid, colors: dict[Any, str], row: int, col: int, legend: bool
-) -> None:
-    """One line per epoch column of ``grid`` along its layers; a "no data" note when the grid is empty."""
-    palette = list(colors.values())
-    for j, epoch in enumerate(grid.epochs):
-        mean = grid.mean[:, j]
-        views.add(
-            go.Scatter(
-                x=grid.layers,
-                y=mean,
-                mode="lines+markers",
-                name=str(epoch),
-                legendgroup=str(epoch),
-                showlegend=legend and view == views.default,
-                line={"color": palette[j % len(palette)] if palette else None},
-                error_y={
-                    "type": "data",
-                    "symmetric": False,
-                    "array": np.clip(grid.high[:, j] - mean, 0, None),
-                    "arrayminus": np.clip(mean - grid.low[:, j], 0, None),
-                    "thickness": 1,
-                    "width": 3,
-                },
-                hovertemplate="%{x}: %{y:.4g}<extra>epoch " + str(epoch) + "</extra>",
-            ),
-            row,
-            col,
-            view,
-        )
-    if grid.empty:
-        views.notes.setdefault(view, []).append(_note(*_refs(fig, row, col)))
-
-
-def _finish_views(fig: go.Figure, views: Views, title: str) -> None:
-    """Show the default view, add the dropdown that switches views (traces and "no data" notes)."""
-    base = list(fig.layout.annotations)
-    menu_label = {
-        "text": title + ":",
-        "xref": "paper",
-        "yref": "paper",
-        "x": 0,
-        "y": 1.0,
-        "yshift": 48,
-        "xanchor": "left",
-        "yanchor": "bottom",
-        "showarrow": False,
-        "font": {"size": 12},
-    }
-
-    def layout_of(view: int) -> dict[str, Any]:
-        return {"annotations": [*base, menu_label, *views.notes.get(view, [])], **views.layout.get(view, {})}
-
-    def visible(view: int) -> list[bool]:
-        return [v == view for v in views.trace_view]
-
-    if views.placed:
-        traces, rows, cols = zip(*views.placed, strict=True)
-        fig.add_traces(list(traces), rows=list(rows), cols=list(cols))
-    fig.update_layout(layout_of(views.default))
-    buttons = [
-        {"label": label, "method": "update", "args": [{"visible": visible(i)}, layout_of(i)]}
-        for i, label in enumerate(views.labels)
-    ]
-    fig.update_layout(
-        updatemenus=[
-            {
-                "buttons": buttons,
-                "active": views.default,
-                "x": 0.13,
-                "y": 1.0,
-                "xanchor": "left",
-                "yanchor": "bottom",
-                "direction": "down",
-                "pad": {"b": 38},
-                "showactive": True,
-            }
-        ]
-    )
