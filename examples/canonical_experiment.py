@@ -26,8 +26,7 @@ SMOKE = [
     "capture.epochs=[0,25]",
     "capture.splits=[test]",
     "topology.max_points=80",
-    "topology.n_jobs=1",
-    "topology.time_limit=null",
+    "execution.n_jobs=null",
 ]
 
 

@@ -80,7 +80,7 @@ def main(epochs: int = 15, n_analyze: int = 300, max_points: int = 200, seed: in
     train(model, torch.from_numpy(X_train), torch.from_numpy(y_train), epochs, seed)
     with torch.no_grad():
         accuracy = float((model(torch.from_numpy(X_test)).argmax(1).numpy() == y_test).mean())
-    topology = layertopo.TopologyConfig(maxdim=1, max_points=max_points, n_jobs=1, time_limit=None)
+    topology = layertopo.TopologyConfig(maxdim=1, max_points=max_points)
     analysis = layertopo.analyze(
         model, X_test[:n_analyze], y_test[:n_analyze], LAYERS,
         topology=topology, per_class=False, apply=POST_ACTIVATION,

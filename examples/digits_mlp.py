@@ -88,7 +88,7 @@ def main(
     X_train, X_test, y_train, y_test = load_digits_split(seed)
     model = build_mlp(seed)
     optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
-    topology = layertopo.TopologyConfig(maxdim=1, max_points=max_points, n_jobs=1, time_limit=None)
+    topology = layertopo.TopologyConfig(maxdim=1, max_points=max_points)
     monitor = layertopo.TopologyMonitor(
         model, X_test[:n_monitor], y_test[:n_monitor], LAYERS,
         every=every, topology=topology, log_dir=log_dir, per_class=per_class,

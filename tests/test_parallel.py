@@ -1,8 +1,9 @@
-"""run_jobs: the worker pool and a Dask cluster give the in-process results; a job past its time limit or whose
-worker dies is recorded as flagged rows and the run goes on.
+"""Executors (``layertopo.parallel``) and the topology batch on them: a worker pool and a Dask cluster give the
+in-process results; an item past its time limit or whose worker dies is recorded (``TimedOut``, ``Died``; for
+clouds, flagged rows) and the others go on; a bug in the function propagates.
 
-The slow and dying jobs are stand-ins for a runaway C++ engine: module-level functions (picklable, so spawned
-workers can import them) passed through ``run_jobs(job=...)``.
+The slow and dying jobs are stand-ins for a runaway C++ engine: module-level functions (picklable, so workers
+can import them) passed as ``analyze_clouds(job=...)``.
 """
 
 import os
@@ -16,11 +17,22 @@ from pydantic import ValidationError
 from typer.testing import CliRunner
 
 from layertopo.cli import _executor_overrides, app
-from layertopo.config import TopologyConfig, load_config
+from layertopo.config import ExecutionConfig, TopologyConfig, load_config
 from layertopo.data import make_dataset
-from layertopo.parallel import analyze_cloud, close_pool, run_jobs
-from layertopo.pipeline import _topology_unit
+from layertopo.parallel import (
+    DaskExecutor,
+    Died,
+    Done,
+    InProcess,
+    LocalPool,
+    TimedOut,
+    effective_n_jobs,
+    get_executor,
+)
+from layertopo.stages.topology import unit_clouds
+from layertopo.stages.units import Unit
 from layertopo.store import RunStore, read_npz
+from layertopo.topology.batch import analyze_cloud, analyze_clouds
 
 SIZES = (40, 55, 70, 85)
 
@@ -49,152 +61,233 @@ def raises_when_asked(X, labels, config, where):
     return analyze_cloud(X, labels, config, where)
 
 
+def square_or_misbehave(x):
+    """An item of the generic executor tests: 'sleep' sleeps a minute, 'die' kills its worker."""
+    if x == "sleep":
+        time.sleep(60)
+    if x == "die":
+        os.kill(os.getpid(), signal.SIGKILL)
+    return x * x
+
+
 def _assert_normal(result, n_points):
-    dgms, rows, seconds = result
-    assert len(dgms) == 2 and [row["dim"] for row in rows] == [0, 1]
-    assert all(row["error"] == "" and row["n_input"] == n_points for row in rows)
-    assert seconds >= 0
+    assert len(result.dgms) == 2 and [row["dim"] for row in result.rows] == [0, 1]
+    assert all(row["error"] == "" and row["n_input"] == n_points for row in result.rows)
+    assert result.seconds >= 0
 
 
 def _assert_flagged(result, flag, *words):
-    dgms, rows, _ = result
-    assert [d.shape for d in dgms] == [(0, 2), (0, 2)]
-    assert [row["dim"] for row in rows] == [0, 1]
-    for row in rows:
+    assert [d.shape for d in result.dgms] == [(0, 2), (0, 2)]
+    assert [row["dim"] for row in result.rows] == [0, 1]
+    for row in result.rows:
         assert row["flags"] == flag
         assert all(word in row["error"] for word in words), row["error"]
 
 
-def test_pool_gives_the_in_process_results():
-    jobs = _clouds()
-    config = TopologyConfig(max_points=60, time_limit=None)
-    expected = run_jobs(jobs, config, n_jobs=1)
-    finished = []
-    got = run_jobs(jobs, config.model_copy(update={"time_limit": 30.0}), n_jobs=2, on_done=finished.append)
-    assert sorted(finished) == list(range(len(jobs)))
-    for (dgms, rows, _), (want_dgms, want_rows, _), n in zip(got, expected, SIZES, strict=True):
-        _assert_normal((dgms, rows, 0.0), n)
-        for dgm, want in zip(dgms, want_dgms, strict=True):
-            np.testing.assert_array_equal(dgm, want)
-        assert [row["betti_significant"] for row in rows] == [row["betti_significant"] for row in want_rows]
+# --- the executors themselves ----------------------------------------------------------------------
 
 
-def test_job_past_the_time_limit_is_recorded_and_skipped():
-    jobs = _clouds(names=["first", "slow", "third", "fourth"])
-    config = TopologyConfig(time_limit=1.5)
+def test_get_executor_runs_in_this_process_unless_asked_for_workers():
+    assert isinstance(get_executor(), InProcess) and isinstance(get_executor(None, time_limit=5.0), InProcess)
+    assert isinstance(get_executor(1), InProcess)
+    assert isinstance(get_executor(1, time_limit=5.0), LocalPool)  # only a worker can be stopped
+    pool = get_executor(2)
+    assert isinstance(pool, LocalPool) and pool.n_workers == 2 and pool._pool is None  # nothing started yet
+    cores = len(os.sched_getaffinity(0))
+    assert effective_n_jobs(None) == 1 and effective_n_jobs(3) == 3
+    assert effective_n_jobs(-1) == cores and effective_n_jobs(-2) == max(cores - 1, 1)
+    with pytest.raises(ValueError, match="n_jobs=0 runs nothing"):
+        effective_n_jobs(0)
+
+
+def test_in_process_map_keeps_order_and_starts_no_process():
+    import multiprocessing
+
+    before = multiprocessing.active_children()
+    assert InProcess().map(square_or_misbehave, [(3,), (4,)]) == [Done(9), Done(16)]
+    assert multiprocessing.active_children() == before
+
+
+def test_local_pool_reports_each_item_and_stops_its_workers():
+    items = [(2,), ("sleep",), (3,), ("die",), (4,)]
     finished = []
     start = time.perf_counter()
-    results = run_jobs(jobs, config, n_jobs=2, on_done=finished.append, job=sleeps_when_slow)
+    with LocalPool(2) as pool:
+        outcomes = pool.map(square_or_misbehave, items, time_limit=2.0, on_done=finished.append)
+        workers = pool._pool._pool_manager.worker_manager.workers  # pebble's live workers
+        pids = [w.pid for w in workers.values()]
+    assert time.perf_counter() - start < 30  # the sleeper (60 s) was stopped, not waited for
+    assert outcomes[0] == Done(4) and outcomes[2] == Done(9) and outcomes[4] == Done(16)
+    assert outcomes[1] == TimedOut(2.0)
+    assert isinstance(outcomes[3], Died) and "exit code -9" in outcomes[3].message
+    assert sorted(finished) == [0, 1, 2, 3, 4]
+    for pid in pids:  # gone after the with block
+        with pytest.raises(ProcessLookupError):
+            os.kill(pid, 0)
+
+
+# --- clouds on the executors -----------------------------------------------------------------------
+
+
+def test_pool_gives_the_in_process_results():
+    jobs = _clouds()
+    config = TopologyConfig(max_points=60)
+    expected = analyze_clouds(jobs, config)
+    finished = []
+    with LocalPool(2) as pool:
+        got = analyze_clouds(jobs, config, executor=pool, time_limit=30.0, on_done=finished.append)
+    assert finished == [1, 2, 3, 4]
+    for result, want, n in zip(got, expected, SIZES, strict=True):
+        _assert_normal(result, n)
+        for dgm, want_dgm in zip(result.dgms, want.dgms, strict=True):
+            np.testing.assert_array_equal(dgm, want_dgm)
+        assert [row["betti_significant"] for row in result.rows] == [row["betti_significant"] for row in want.rows]
+
+
+def test_identical_clouds_are_computed_once_and_per_class_clouds_get_the_class_settings():
+    X = np.random.default_rng(0).normal(size=(50, 3))
+    calls = []
+    config = TopologyConfig(maxdim=1, class_maxdim=0)
+    cache = {}
+    results = analyze_clouds([(X, None, "a"), (X, None, "b"), (X, None, "c", True)], config, cache=cache)
+    calls.append(len(cache))
+    assert len(cache) == 2  # "a" and "b" are the same cloud with the same settings; "c" asks only for H0
+    assert results[0] is results[1]
+    assert [row["dim"] for row in results[2].rows] == [0] and len(results[0].rows) == 2
+    again = analyze_clouds([(X, None, "d")], config, cache=cache)
+    assert again[0] is results[0]
+
+
+def test_cloud_past_the_time_limit_is_recorded_and_skipped():
+    jobs = _clouds(names=["first", "slow", "third", "fourth"])
+    start = time.perf_counter()
+    with LocalPool(2) as pool:
+        results = analyze_clouds(jobs, TopologyConfig(), executor=pool, time_limit=1.5, job=sleeps_when_slow)
     assert time.perf_counter() - start < 20  # the sleeper (60 s) was killed, not waited for
-    assert sorted(finished) == [0, 1, 2, 3]
     for i in (0, 2, 3):
         _assert_normal(results[i], SIZES[i])
-    _assert_flagged(results[1], "timed_out", "timed out after 1.5 s", "(slow)", "topology.time_limit")
-    assert results[1][2] == 1.5
+    _assert_flagged(results[1], "timed_out", "timed out after 1.5 s", "(slow)", "execution.time_limit")
+    assert results[1].seconds == 1.5
 
 
 def test_time_limit_applies_with_a_single_worker():
     jobs = _clouds(sizes=(40, 55), names=["slow", "second"])
-    results = run_jobs(jobs, TopologyConfig(time_limit=1.5), n_jobs=1, job=sleeps_when_slow)
+    with get_executor(1, time_limit=1.5) as executor:
+        results = analyze_clouds(jobs, TopologyConfig(), executor=executor, time_limit=1.5, job=sleeps_when_slow)
     _assert_flagged(results[0], "timed_out", "timed out after 1.5 s", "(slow)")
     _assert_normal(results[1], 55)
 
 
-def test_worker_that_dies_is_recorded_and_the_run_goes_on():
+def test_worker_that_dies_is_recorded_and_the_others_go_on():
     jobs = _clouds(names=["first", "dies", "third", "fourth"])
-    finished = []
-    results = run_jobs(jobs, TopologyConfig(time_limit=30.0), n_jobs=2, on_done=finished.append, job=dies_when_asked)
-    assert sorted(finished) == [0, 1, 2, 3]
+    with LocalPool(2) as pool:
+        results = analyze_clouds(jobs, TopologyConfig(), executor=pool, time_limit=30.0, job=dies_when_asked)
     _assert_flagged(results[1], "worker_died", "exit code -9", "(dies)")
-    assert np.isnan(results[1][2])
+    assert np.isnan(results[1].seconds)
     for i in (0, 2, 3):
         _assert_normal(results[i], SIZES[i])
 
 
-def test_other_exceptions_propagate_and_the_next_run_works():
+def test_other_exceptions_propagate_and_the_executor_works_afterwards():
     jobs = _clouds(names=["first", "bug", "third", "fourth"])
-    config = TopologyConfig(time_limit=30.0)
-    with pytest.raises(ValueError, match="a bug in the job"):
-        run_jobs(jobs, config, n_jobs=2, job=raises_when_asked)
-    for result, n in zip(run_jobs(_clouds(), config, n_jobs=2), SIZES, strict=True):
-        _assert_normal(result, n)
+    with LocalPool(2) as pool:
+        with pytest.raises(ValueError, match="a bug in the job"):
+            analyze_clouds(jobs, TopologyConfig(), executor=pool, time_limit=30.0, job=raises_when_asked)
+        for result, n in zip(analyze_clouds(_clouds(), TopologyConfig(), executor=pool), SIZES, strict=True):
+            _assert_normal(result, n)
 
 
 # --- the Dask executor ---------------------------------------------------------------------------
 
-DASK = {"executor": "dask", "n_jobs": 2}  # a LocalCluster of 2 worker processes, kept across these tests
-
 
 @pytest.fixture(scope="module")
-def dask_cluster():
-    """Stops the kept Dask LocalCluster after this module's Dask tests."""
+def dask_executor():
+    """A Dask LocalCluster of 2 worker processes, kept across this module's Dask tests."""
     pytest.importorskip("distributed")
-    yield
-    close_pool()
+    with DaskExecutor(None, n_workers=2) as executor:
+        yield executor
 
 
-def test_dask_gives_the_local_results_on_the_quick_topology_stage(dask_cluster, quick_run, quick_config):
+def test_dask_gives_the_local_results_on_the_quick_topology_stage(dask_executor, quick_run, quick_config):
     """The first and last snapshots of seed 0 of every model of the quick.yaml run, recomputed through the
-    pipeline's own code path on a 2-worker Dask LocalCluster, give exactly the stored (local executor)
+    topology stage's own clouds on a 2-worker Dask LocalCluster, give exactly the stored (local pool)
     summaries and diagrams."""
-    config = quick_config.model_copy(update={"topology": quick_config.topology.model_copy(update=DASK)})
+    config = quick_config
     d = config.data
     dataset = make_dataset(d.kind, n_train=d.n_train, n_test=d.n_test, dim=d.dim, noise=d.noise, seed=d.seed)
     store = RunStore(quick_run.run_dir)
-    cache = {}
     for name in config.models:
-        for seed in config.training.seeds[:1]:
-            for epoch in (config.capture.epochs[0], config.capture.epochs[-1]):
-                rows, dgms, _ = _topology_unit(config, dataset, store, name, seed, epoch, cache)
-                pd.testing.assert_frame_equal(
-                    pd.DataFrame(rows), pd.read_parquet(store.summaries_part(name, seed, epoch))
-                )
-                stored = read_npz(store.diagrams_path(name, seed, epoch))
-                assert stored.keys() == dgms.keys()
-                for key, dgm in dgms.items():
-                    np.testing.assert_array_equal(dgm, stored[key])
+        for epoch in (config.capture.epochs[0], config.capture.epochs[-1]):
+            pairs = list(unit_clouds(config, dataset, store, Unit("topology", name, 0, epoch)))
+            results = analyze_clouds([cloud for _, cloud in pairs], config.topology, executor=dask_executor)
+            rows = [
+                {**key.columns(), **row} for (key, _), result in zip(pairs, results, strict=True) for row in result.rows
+            ]
+            pd.testing.assert_frame_equal(pd.DataFrame(rows), pd.read_parquet(store.summaries_part(name, 0, epoch)))
+            stored = read_npz(store.diagrams_path(name, 0, epoch))
+            for (key, _), result in zip(pairs, results, strict=True):
+                for dim, dgm in enumerate(result.dgms):
+                    np.testing.assert_array_equal(dgm, stored[key.diagram_name(dim)])
 
 
-def test_dask_time_limit_cancels_the_job_and_the_run_goes_on(dask_cluster):
+def test_dask_time_limit_cancels_the_job_and_the_others_go_on(dask_executor):
     jobs = _clouds(names=["first", "slow", "third", "fourth"])
-    finished = []
     start = time.perf_counter()
-    results = run_jobs(
-        jobs, TopologyConfig(time_limit=1.5, **DASK), n_jobs=2, on_done=finished.append, job=sleeps_when_slow
-    )
+    results = analyze_clouds(jobs, TopologyConfig(), executor=dask_executor, time_limit=1.5, job=sleeps_when_slow)
     assert time.perf_counter() - start < 20  # the sleeper (60 s) was given up, not waited for
-    assert sorted(finished) == [0, 1, 2, 3]
     for i in (0, 2, 3):
         _assert_normal(results[i], SIZES[i])
-    _assert_flagged(results[1], "timed_out", "timed out after 1.5 s", "(slow)", "topology.time_limit")
-    # the runaway's worker was restarted: both workers serve the next run
-    for result, n in zip(run_jobs(_clouds(), TopologyConfig(time_limit=30.0, **DASK), n_jobs=2), SIZES, strict=True):
+    _assert_flagged(results[1], "timed_out", "timed out after 1.5 s", "(slow)", "execution.time_limit")
+    # the runaway's worker was restarted: both workers serve the next batch
+    again = analyze_clouds(_clouds(), TopologyConfig(), executor=dask_executor, time_limit=30.0)
+    for result, n in zip(again, SIZES, strict=True):
         _assert_normal(result, n)
 
 
-def test_dask_job_exceptions_propagate(dask_cluster):
+def test_dask_job_exceptions_propagate(dask_executor):
     jobs = _clouds(names=["first", "bug", "third", "fourth"])
     with pytest.raises(ValueError, match="a bug in the job"):
-        run_jobs(jobs, TopologyConfig(time_limit=None, **DASK), n_jobs=2, job=raises_when_asked)
+        analyze_clouds(jobs, TopologyConfig(), executor=dask_executor, job=raises_when_asked)
 
 
-def test_executor_settings_are_validated():
-    assert TopologyConfig().executor == "local" and TopologyConfig().dask_address is None
+# --- settings ------------------------------------------------------------------------------------
+
+
+def test_execution_settings_are_validated():
+    assert ExecutionConfig().executor == "local" and ExecutionConfig().dask_address is None
+    assert ExecutionConfig().n_jobs == -1 and ExecutionConfig(n_jobs=None).n_jobs is None
     with pytest.raises(ValidationError, match="executor"):
-        TopologyConfig(executor="spark")
-    with pytest.raises(ValidationError, match="topology.executor=dask"):
-        TopologyConfig(dask_address="tcp://127.0.0.1:8786")
-    config = TopologyConfig(executor="dask", dask_address="tcp://127.0.0.1:8786")
+        ExecutionConfig(executor="spark")
+    with pytest.raises(ValidationError, match="execution.executor=dask"):
+        ExecutionConfig(dask_address="tcp://127.0.0.1:8786")
+    with pytest.raises(ValidationError, match="n_jobs=0 runs nothing"):
+        ExecutionConfig(n_jobs=0)
+    config = ExecutionConfig(executor="dask", dask_address="tcp://127.0.0.1:8786")
     assert config.dask_address == "tcp://127.0.0.1:8786"
+
+
+@pytest.mark.parametrize(
+    ("override", "new"),
+    [
+        ("topology.n_jobs=2", "execution.n_jobs"),
+        ("topology.time_limit=10", "execution.time_limit"),
+        ("topology.executor=dask", "execution.executor"),
+        ("topology.dask_address=x", "execution.dask_address"),
+        ("training.n_jobs=2", "execution.n_jobs"),
+    ],
+)
+def test_a_config_written_before_the_execution_section_is_told_the_new_key(override, new):
+    with pytest.raises(ValidationError, match=rf"{override.split('=')[0]} moved to the execution section.*{new}"):
+        load_config(None, [override])
 
 
 def test_cli_executor_options_become_config_overrides(tmp_path):
     assert _executor_overrides(None, None) == []
-    assert _executor_overrides("local", None) == ['topology.executor="local"']
+    assert _executor_overrides("local", None) == ['execution.executor="local"']
     overrides = _executor_overrides(None, "tcp://10.0.0.5:8786")
-    assert load_config(None, overrides).topology.dask_address == "tcp://10.0.0.5:8786"
-    assert load_config(None, overrides).topology.executor == "dask"
-    assert load_config(None, _executor_overrides(None, "localhost:8786")).topology.dask_address == "localhost:8786"
+    assert load_config(None, overrides).execution.dask_address == "tcp://10.0.0.5:8786"
+    assert load_config(None, overrides).execution.executor == "dask"
+    assert load_config(None, _executor_overrides(None, "localhost:8786")).execution.dask_address == "localhost:8786"
     for args in (["--executor", "spark"], ["--executor", "local", "--dask-address", "tcp://h:1"]):
         result = CliRunner().invoke(app, ["run", "--out", str(tmp_path / "x"), *args])
         assert result.exit_code == 2 and "executor" in result.output, result.output
@@ -203,19 +296,16 @@ def test_cli_executor_options_become_config_overrides(tmp_path):
 
 def test_unreachable_dask_scheduler_is_named():
     dask = pytest.importorskip("dask")
-    config = TopologyConfig(executor="dask", dask_address="tcp://127.0.0.1:9", time_limit=None)
     with dask.config.set({"distributed.comm.timeouts.connect": "1s"}):
-        with pytest.raises(ConnectionError, match="tcp://127.0.0.1:9.*topology.dask_address"):
-            run_jobs(_clouds(), config, n_jobs=2)
-    close_pool()
+        with DaskExecutor("tcp://127.0.0.1:9", 2) as executor:
+            with pytest.raises(ConnectionError, match="tcp://127.0.0.1:9.*execution.dask_address"):
+                analyze_clouds(_clouds(), TopologyConfig(), executor=executor)
 
 
 def test_more_workers_than_cores_are_capped_with_a_warning():
-    import os
-
     from layertopo.processes import usable_jobs
 
     cores = len(os.sched_getaffinity(0))
-    with pytest.warns(UserWarning, match=rf"topology.n_jobs=64 but this machine has {cores} cores: using {cores}"):
-        assert usable_jobs(64, "topology.n_jobs") == cores
+    with pytest.warns(UserWarning, match=rf"n_jobs=64 but this machine has {cores} cores: using {cores}"):
+        assert usable_jobs(64) == cores
     assert usable_jobs(1) == 1

@@ -86,10 +86,10 @@ def test_distances_and_projections_tables(quick_run, quick_config):
     assert set(projections["split"]) == {"train", "test"} and set(projections["label"]) == {0, 1}
 
 
-def test_one_or_two_training_processes_give_identical_runs(tiny_config, tmp_path):
-    one = tiny_config.model_copy(update={"training": tiny_config.training.model_copy(update={"n_jobs": 1})})
+def test_this_process_and_two_workers_give_identical_runs(tiny_config, tmp_path):
+    one = tiny_config.model_copy(update={"execution": tiny_config.execution.model_copy(update={"n_jobs": None})})
     first = run_experiment(one, tmp_path / "one", build_report=False)
-    again = run_experiment(tiny_config, tmp_path / "two", build_report=False)  # tiny.yaml: training.n_jobs 2
+    again = run_experiment(tiny_config, tmp_path / "two", build_report=False)  # tiny.yaml: execution.n_jobs 2
     assert (tmp_path / "two" / "summaries.parquet").read_bytes() == (
         tmp_path / "one" / "summaries.parquet"
     ).read_bytes()

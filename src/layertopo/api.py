@@ -1,7 +1,7 @@
 """The library entry points for any PyTorch model: ``analyze`` a model's layers and ``compare`` them.
 
 ``analyze`` captures the chosen layers (``layertopo.capture.capture_activations``), and runs the same
-topology job as the pipeline (``layertopo.parallel.analyze_cloud`` through ``run_label_jobs``) on the
+topology job as the pipeline (``layertopo.topology.batch.analyze_clouds``) on the
 cloud of all samples and, when labels are given, on the cloud of each class. ``compare`` turns the
 diagrams into distance matrices (``layertopo.topology.distances``).
 """
@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from torch import nn
 
     from layertopo.capture.hooks import Record, Transform
+    from layertopo.parallel import Executor
 
 #: columns that name a cloud in ``Analysis.summaries``, before the columns of ``analyze_cloud``
 KEY_COLUMNS = ["layer", "layer_index", "label"]
@@ -79,6 +80,8 @@ def analyze(
     device: str | torch.device | None = None,
     cache: dict[str, Any] | None = None,
     n_jobs: int | None = None,
+    time_limit: float | None = None,
+    executor: Executor | None = None,
 ) -> Analysis:
     """Persistent homology of the activation cloud of each chosen layer of ``model`` on ``X``.
 
@@ -95,8 +98,8 @@ def analyze(
     layers : sequence of str, optional
         Layer names (see ``capture_activations``); None: the input and every named layer.
     topology : TopologyConfig, optional
-        Homology dimensions, metric, subsampling (``max_points``), significance; the time limit applies with
-        ``n_jobs > 1``. Defaults to ``TopologyConfig()``.
+        Homology dimensions, metric, subsampling (``max_points``), significance. Defaults to
+        ``TopologyConfig()``.
     per_class : bool
         Analyse each class's cloud too (when ``y`` is given).
     record, apply, batch_size, device
@@ -106,9 +109,14 @@ def analyze(
         Results kept by cloud content across calls with the same ``topology``: an identical cloud (e.g. the
         ``"input"`` layer at every epoch of a ``TopologyMonitor``) is computed once. None: a fresh one.
     n_jobs : int, optional
-        Worker processes (with ``topology.time_limit`` per cloud). None or 1: everything runs in this process,
-        as scikit-learn does, so a plain script needs no ``if __name__ == "__main__":`` guard; with more
-        workers it does. ``topology.n_jobs`` is the pipeline's setting and is not used here.
+        Worker processes, scikit-learn's way: None (the default) runs everything in this process, so a plain
+        script needs no ``if __name__ == "__main__":`` guard and nothing is left running; -1 uses every core.
+        The workers stop before ``analyze`` returns.
+    time_limit : float, optional
+        Seconds per cloud, enforced in worker processes (it needs ``n_jobs`` or a pool ``executor``; a cloud
+        past it gets rows flagged ``timed_out``). None: no limit.
+    executor : layertopo.parallel.Executor, optional
+        Run on this executor (kept open by the caller, e.g. across the epochs of a training) instead.
 
     Returns
     -------
@@ -120,22 +128,27 @@ def analyze(
     >>> result.table("class_purity")  # doctest: +SKIP
     """
     from layertopo.capture import capture_activations
-    from layertopo.parallel import run_label_jobs
+    from layertopo.parallel import get_executor
+    from layertopo.topology.batch import Cloud, analyze_clouds
 
-    given = topology or TopologyConfig()
-    workers = 1 if n_jobs is None else max(1, n_jobs)
-    config = given.model_copy(
-        update={"n_jobs": workers, "time_limit": given.time_limit if workers > 1 else None}
-    )  # in this process unless asked: the pipeline's pool would re-run a guardless script in each worker
+    if time_limit is not None and n_jobs is None and executor is None:
+        raise ValueError(
+            f"time_limit={time_limit} needs worker processes (a cloud in this process cannot be stopped): "
+            "pass n_jobs=1 or more, or leave time_limit=None"
+        )
+    config = topology or TopologyConfig()
     codes, classes = _encode_labels(y, len(X))
     clouds = capture_activations(model, X, layers, batch_size=batch_size, device=device, record=record, apply=apply)
     keys, jobs = [], []
     for layer, cloud in clouds.items():
         for label, points, labels in _label_clouds(cloud, codes, classes, per_class):
             keys.append((layer, label))
-            jobs.append((points, labels, f"layer={layer} label={label}"))
-    is_class = [label != "all" for _, label in keys]
-    results = run_label_jobs(jobs, is_class, config, cache={} if cache is None else cache)
+            jobs.append(Cloud(points, labels, f"layer={layer} label={label}", label != "all"))
+    if executor is None:
+        with get_executor(n_jobs, time_limit=time_limit) as executor:
+            results = analyze_clouds(jobs, config, executor=executor, cache=cache, time_limit=time_limit)
+    else:
+        results = analyze_clouds(jobs, config, executor=executor, cache=cache, time_limit=time_limit)
     return _collect(list(clouds), keys, results, config)
 
 
@@ -213,10 +226,10 @@ def _label_clouds(cloud: np.ndarray, codes: np.ndarray | None, classes: np.ndarr
 def _collect(layers: list[str], keys: list[tuple[str, str]], results: list, config: TopologyConfig) -> Analysis:
     rows: list[dict[str, Any]] = []
     diagrams = {}
-    for (layer, label), (dgms, cloud_rows, _) in zip(keys, results, strict=True):
+    for (layer, label), result in zip(keys, results, strict=True):
         base = {"layer": layer, "layer_index": layers.index(layer), "label": label}
-        rows.extend({**base, **row} for row in cloud_rows)
-        diagrams[(layer, label)] = dgms
+        rows.extend({**base, **row} for row in result.rows)
+        diagrams[(layer, label)] = result.dgms
     return Analysis(summaries=pd.DataFrame(rows), diagrams=diagrams, layers=layers, config=config)
 
 

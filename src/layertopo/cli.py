@@ -26,7 +26,8 @@ def run(
     set_: SetOption = None,
     resume: Annotated[Path | None, typer.Option("--resume", help="Continue the run in this folder.")] = None,
     executor: Annotated[
-        str | None, typer.Option("--executor", help="Where topology jobs run: local or dask (topology.executor).")
+        str | None,
+        typer.Option("--executor", help="Where topology and distance jobs run: local or dask (execution.executor)."),
     ] = None,
     dask_address: Annotated[
         str | None,
@@ -126,9 +127,9 @@ def _executor_overrides(executor: str | None, dask_address: str | None) -> list[
     overrides = []
     if dask_address is not None:
         executor = executor or "dask"
-        overrides.append(f"topology.dask_address={json.dumps(dask_address)}")
+        overrides.append(f"execution.dask_address={json.dumps(dask_address)}")
     if executor is not None:
-        overrides.append(f"topology.executor={json.dumps(executor)}")
+        overrides.append(f"execution.executor={json.dumps(executor)}")
     return overrides
 
 

@@ -8,16 +8,19 @@ before validation, so they are checked like the file itself.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, field_validator, model_validator
 
 SplitName = Literal["train", "test", "all"]
 SPLITS: tuple[str, ...] = ("train", "test", "all")
+Settings = TypeVar("Settings", bound="StrictConfig")
 
 
-class _Strict(BaseModel):
+class StrictConfig(BaseModel):
+    """The base of every config: unknown keys are errors, values are frozen, YAML booleans are not numbers."""
+
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     @model_validator(mode="before")
@@ -62,7 +65,7 @@ def _wants_number_items(annotation: Any) -> bool:
     return False
 
 
-class _DataBase(_Strict):
+class _DataBase(StrictConfig):
     dim: int = Field(12, ge=2, description="ambient dimension d")
     n_train: int = Field(2000, ge=4, description="training points (balanced classes)")
     n_test: int = Field(1000, ge=4, description="test points, drawn independently")
@@ -148,7 +151,7 @@ DATA_KINDS: dict[str, type[_DataBase]] = {
 }
 
 
-class ModelConfig(_Strict):
+class ModelConfig(StrictConfig):
     """A fully connected network: hidden widths (ints, or 'd', 'd/4', '2d' in terms of the input dim)."""
 
     widths: list[int | str] = Field(min_length=1)
@@ -164,7 +167,7 @@ class ModelConfig(_Strict):
         return widths
 
 
-class TrainingConfig(_Strict):
+class TrainingConfig(StrictConfig):
     optimizer: Literal["adam", "sgd"] = "adam"
     lr: float = Field(1e-3, gt=0.0)
     momentum: float = Field(0.0, ge=0.0, lt=1.0)
@@ -173,12 +176,14 @@ class TrainingConfig(_Strict):
     weight_decay: float = Field(0.0, ge=0.0)
     seeds: list[int] = Field(default_factory=lambda: [0, 1, 2], min_length=1)
     device: Literal["auto", "cpu", "cuda"] = "auto"
-    n_jobs: int = Field(
-        1, ge=1, description="(model, seed) units trained at once in worker processes (each on one CPU thread)"
-    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _moved_keys(cls, data: Any) -> Any:
+        return _refuse_moved(data, "training", ("n_jobs",))
 
 
-class CaptureConfig(_Strict):
+class CaptureConfig(StrictConfig):
     """Which epochs, layers and splits to record. ``layers=None`` means every layer."""
 
     epochs: list[int] = Field(default_factory=lambda: [0, 1, 2, 5, 10, 20, 50, 100], min_length=1)
@@ -193,7 +198,7 @@ class CaptureConfig(_Strict):
         return sorted(set(epochs))
 
 
-class SignificanceConfig(_Strict):
+class SignificanceConfig(StrictConfig):
     """Separates topological signal from sampling noise; see ``layertopo.topology.significance``.
 
     H0: a single-linkage merge of two components of at least ``min_size`` points each is significant when
@@ -224,13 +229,9 @@ class SignificanceConfig(_Strict):
         return data
 
 
-class TopologyConfig(_Strict):
-    """What the topology stage computes on each activation cloud, and where the pipeline runs it.
-
-    The first group of fields says what is computed (homology dimensions, distance, subsampling,
-    significance); ``n_jobs``, ``time_limit``, ``executor`` and ``dask_address`` say where the pipeline runs
-    it. Library calls (``analyze``, ``PersistenceDiagrams``, ``TopologyMonitor``) ignore the second group
-    and run in the calling process unless given ``n_jobs``.
+class TopologyConfig(StrictConfig):
+    """What the topology stage computes on each activation cloud: homology dimensions, distance, subsampling,
+    significance. Where it runs is ``ExecutionConfig``'s business.
     """
 
     maxdim: int = Field(1, ge=0, le=2, description="highest homology dimension of the clouds of all labels")
@@ -275,14 +276,11 @@ class TopologyConfig(_Strict):
     significance: SignificanceConfig = Field(
         SignificanceConfig(), description="the rules that tell topological signal from sampling noise"
     )
-    n_jobs: int = Field(2, ge=1, description="worker processes of the pipeline's topology stage")
-    time_limit: float | None = Field(300.0, gt=0, description="seconds per cloud; None = no limit")
-    executor: Literal["local", "dask"] = Field(
-        "local", description="where jobs run: local processes (n_jobs) or a Dask cluster (see layertopo.parallel)"
-    )
-    dask_address: str | None = Field(
-        None, min_length=1, description="Dask scheduler address; None = a LocalCluster of n_jobs worker processes"
-    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _moved_keys(cls, data: Any) -> Any:
+        return _refuse_moved(data, "topology", ("n_jobs", "time_limit", "executor", "dask_address"))
 
     @model_validator(mode="after")
     def _class_maxdim_within_maxdim(self) -> TopologyConfig:
@@ -299,14 +297,63 @@ class TopologyConfig(_Strict):
             return self
         return self.model_copy(update={"maxdim": self.class_maxdim})
 
+
+class ExecutionConfig(StrictConfig):
+    """Where the run's work goes: how many worker processes, the time limit per cloud, and which executor
+    (``layertopo.parallel``). It never changes what is computed, except that a cloud past ``time_limit`` is
+    recorded as timed out. Library calls (``analyze``, ``PersistenceDiagrams``, ``TopologyMonitor``) take
+    ``n_jobs=`` themselves and run in the calling process by default.
+    """
+
+    n_jobs: int | None = Field(
+        -1,
+        description=(
+            "worker processes for training units, topology, distances and figures: -1 every core, -2 all but one, "
+            "None (null) everything in this process"
+        ),
+    )
+    time_limit: float | None = Field(
+        300.0,
+        gt=0,
+        description="seconds per cloud, enforced in worker processes (not with n_jobs null); None = no limit",
+    )
+    executor: Literal["local", "dask"] = Field(
+        "local",
+        description="local processes (n_jobs), or a Dask cluster for the topology and distance jobs",
+    )
+    dask_address: str | None = Field(
+        None, min_length=1, description="Dask scheduler address; None = a LocalCluster of n_jobs worker processes"
+    )
+
+    @field_validator("n_jobs")
+    @classmethod
+    def _some_jobs(cls, n_jobs: int | None) -> int | None:
+        if n_jobs == 0:
+            raise ValueError("execution.n_jobs=0 runs nothing: use -1 (every core), a positive count or null")
+        return n_jobs
+
     @model_validator(mode="after")
-    def _address_needs_dask(self) -> TopologyConfig:
+    def _address_needs_dask(self) -> ExecutionConfig:
         if self.dask_address is not None and self.executor != "dask":
             raise ValueError(
-                f"topology.dask_address={self.dask_address!r} is set but topology.executor is {self.executor!r}; "
-                "set topology.executor=dask"
+                f"execution.dask_address={self.dask_address!r} is set but execution.executor is {self.executor!r}; "
+                "set execution.executor=dask"
             )
         return self
+
+
+def _refuse_moved(data: Any, section: str, keys: tuple[str, ...]) -> Any:
+    """Refuse the settings that moved to ``execution`` (configs written before it existed) with the new key."""
+    if isinstance(data, dict):
+        moved = [key for key in keys if key in data]
+        if moved:
+            new = ", ".join(f"execution.{key}" for key in moved)
+            raise ValueError(
+                f"{', '.join(f'{section}.{key}' for key in moved)} moved to the execution section (where work runs, "
+                f"apart from what is computed): write {new} instead"
+                + (" (one n_jobs now serves every stage)" if "n_jobs" in moved else "")
+            )
+    return data
 
 
 #: names that become folder or file names (the run's name, model names): letters, digits, "_", "-", "."
@@ -324,7 +371,7 @@ def _check_safe_name(name: str, what: str) -> str:
     return name
 
 
-class ExperimentConfig(_Strict):
+class ExperimentConfig(StrictConfig):
     """A whole experiment: the data, the models, their training, what is captured and how it is measured.
 
     ``load_config`` reads one from YAML (``configs/default.yaml`` is the default experiment); every key is
@@ -344,7 +391,10 @@ class ExperimentConfig(_Strict):
     )
     training: TrainingConfig = Field(TrainingConfig(), description="optimiser, epochs and seeds")
     capture: CaptureConfig = Field(CaptureConfig(), description="which epochs, layers and splits are recorded")
-    topology: TopologyConfig = Field(TopologyConfig(), description="what is measured on each cloud, and where")
+    topology: TopologyConfig = Field(TopologyConfig(), description="what is measured on each cloud")
+    execution: ExecutionConfig = Field(
+        ExecutionConfig(), description="where the work runs: worker processes, time limit per cloud, executor"
+    )
 
     @field_validator("name")
     @classmethod
@@ -429,23 +479,40 @@ def load_config(path: str | Path | None = None, overrides: list[str] | None = No
     -------
     ExperimentConfig
     """
+    return load_settings(ExperimentConfig, path, overrides, example="configs/default.yaml")
+
+
+def load_settings(
+    kind: type[Settings], path: str | Path | None, overrides: list[str] | None = None, *, example: str = "configs/"
+) -> Settings:
+    """Read a YAML file (or nothing: the defaults), apply ``key.path=value`` overrides and validate it as
+    ``kind``: the one loader of every config of layertopo (experiments, the Naitzat study). ``example`` is
+    the shipped file that messages point to.
+
+    Raises
+    ------
+    FileNotFoundError
+        If ``path`` is not a file.
+    ValueError
+        If the file is not YAML (with its line and column), holds nothing or no mapping.
+    """
     raw: dict[str, Any] = {}
     if path is not None:
         path = Path(path)
         if not path.is_file():
-            raise FileNotFoundError(f"config file {path} does not exist; see configs/ for examples")
+            raise FileNotFoundError(f"config file {path} does not exist; see {example} for an example")
         loaded = _load_yaml(path)
         if loaded is None or loaded == {}:
             raise ValueError(
                 f"config file {path} holds no settings (it is empty, all comments, or {{}}), so it would silently run "
-                "the built-in default experiment; write the settings you want, or use configs/default.yaml"
+                f"the built-in defaults; write the settings you want, or use {example}"
             )
         if not isinstance(loaded, dict):
             raise ValueError(f"config file {path} must hold a mapping at the top level")
         raw = loaded
     for item in overrides or []:
         apply_override(raw, item)
-    return ExperimentConfig.model_validate(raw)
+    return kind.model_validate(raw)
 
 
 def apply_override(raw: dict[str, Any], item: str) -> None:

@@ -9,17 +9,15 @@ Following scikit-learn (and giotto-tda): ``__init__`` only stores parameters, ``
 
 from __future__ import annotations
 
-import time
 from collections.abc import Sequence
-from functools import partial
 
 import numpy as np
-from joblib import effective_n_jobs
 from pydantic import ValidationError
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
 from layertopo.config import SignificanceConfig, TopologyConfig
+from layertopo.processes import WorkerDied
 from layertopo.topology import CloudError
 from layertopo.topology.diagrams import diagrams_for_config
 from layertopo.topology.distances import check_diagram
@@ -124,32 +122,20 @@ class PersistenceDiagrams(TransformerMixin, BaseEstimator):
         """
         check_is_fitted(self, "config_")
         clouds = _check_clouds(X)
-        n_jobs = effective_n_jobs(self.n_jobs)  # scikit-learn's convention: None is 1, -1 every core
-        if n_jobs == 1:
-            return [self._diagrams(cloud, i) for i, cloud in enumerate(clouds)]
-        from layertopo.parallel import close_pool, run_jobs
+        from layertopo.parallel import Done, get_executor
 
-        # the pipeline's worker pool (forked from a server that imported the engines once), closed before returning
-        jobs = [(cloud, None, f"entry {i}") for i, cloud in enumerate(clouds)]
-        settings = self.config_.model_copy(update={"time_limit": None})
-        try:
-            job = partial(_diagrams_job, random_state=self.random_state)
-            results = run_jobs(jobs, settings, n_jobs=n_jobs, job=job)
-        finally:
-            close_pool()
-        return [dgms for dgms, _, _ in results]
-
-    def _diagrams(self, cloud: np.ndarray, index: int) -> list[np.ndarray]:
-        return diagrams_for_config(cloud, self.config_, random_state=self.random_state, where=f"entry {index}").dgms
+        items = [(cloud, self.config_, self.random_state, f"entry {i}") for i, cloud in enumerate(clouds)]
+        with get_executor(self.n_jobs) as executor:  # None: this process; else workers, stopped before returning
+            outcomes = executor.map(_diagrams_job, items)
+        for (_, _, _, where), outcome in zip(items, outcomes, strict=True):
+            if not isinstance(outcome, Done):
+                raise WorkerDied(f"the worker computing the diagrams of {where} ended without a result ({outcome})")
+        return [outcome.value for outcome in outcomes]
 
 
-def _diagrams_job(
-    X: np.ndarray, labels: None, config: TopologyConfig, where: str, *, random_state: int | None
-) -> tuple[list[np.ndarray], list, float]:
-    """One cloud's diagrams, as a job of ``layertopo.parallel.run_jobs`` (runs in a worker process)."""
-    start = time.perf_counter()
-    dgms = diagrams_for_config(X, config, random_state=random_state, where=where).dgms
-    return dgms, [], time.perf_counter() - start
+def _diagrams_job(X: np.ndarray, config: TopologyConfig, random_state: int | None, where: str) -> list[np.ndarray]:
+    """One cloud's diagrams (runs in this process or in a worker)."""
+    return diagrams_for_config(X, config, random_state=random_state, where=where).dgms
 
 
 def _check_clouds(X: Sequence[np.ndarray]) -> list[np.ndarray]:

@@ -1,15 +1,9 @@
-"""Pure functions mapped over spawned worker processes, for the run's stages that are not topology jobs.
-
-Spawned (not forked) so that a parent that has started torch's threads cannot deadlock a child; results
-come back in submission order. ``n_jobs=1`` runs everything in the calling process.
-"""
+"""What a worker process does for itself (die with its parent, limit its threads), how many workers a machine
+can use, and the error raised when one dies. The processes themselves are started by ``layertopo.parallel``."""
 
 from __future__ import annotations
 
 import multiprocessing
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from typing import Any
 
 
 class WorkerDied(RuntimeError):
@@ -18,7 +12,7 @@ class WorkerDied(RuntimeError):
 
 def usable_jobs(n_jobs: int, what: str = "n_jobs") -> int:
     """``n_jobs`` capped at the cores this process may use, with a warning when it asks for more: more worker
-    processes than cores only add memory and switching (``topology.n_jobs=32`` started 35 processes on 2)."""
+    processes than cores only add memory and switching (``n_jobs=32`` started 35 processes on 2)."""
     import os
     import warnings
 
@@ -27,43 +21,6 @@ def usable_jobs(n_jobs: int, what: str = "n_jobs") -> int:
         warnings.warn(f"{what}={n_jobs} but this machine has {cores} cores: using {cores}", stacklevel=2)
         return cores
     return n_jobs
-
-
-def map_in_processes(function: Callable, jobs: list[tuple], n_jobs: int) -> list:
-    """``[function(*job) for job in jobs]`` in ``n_jobs`` spawned processes, in order.
-
-    Parameters
-    ----------
-    function : a module-level function (it is pickled by name)
-    jobs : the argument tuples, one per call
-    n_jobs : worker processes; 1 (or a single job) runs in this process
-    """
-    n_jobs = usable_jobs(n_jobs)
-    if n_jobs == 1 or len(jobs) <= 1:
-        return [function(*job) for job in jobs]
-    from pebble import ProcessExpired
-
-    with process_pool(n_jobs) as pool:
-        futures = [pool.schedule(function, args=job) for job in jobs]
-        try:
-            return [future.result() for future in futures]
-        except ProcessExpired as exc:
-            raise WorkerDied(
-                f"a worker process died (exit code {exc.exitcode}: killed, or out of memory) while running "
-                f"{getattr(function, '__name__', function)}"
-            ) from exc
-
-
-@contextmanager
-def process_pool(n_jobs: int) -> Iterator[Any]:
-    """A pebble ``ProcessPool`` of ``n_jobs`` spawned workers, closed and joined on exit."""
-    from pebble import ProcessPool
-
-    context = multiprocessing.get_context("spawn")
-    # one BLAS thread per worker: n_jobs workers already use the cores, and with a thread pool per worker on
-    # top, linear probes mapped over two workers took 74 s against 13 s
-    with ProcessPool(max_workers=usable_jobs(n_jobs), context=context, initializer=worker_setup) as pool:
-        yield pool
 
 
 def die_with_parent() -> None:

@@ -260,6 +260,15 @@ class RunStore:
     def summaries_part(self, model: str, seed: int, epoch: int) -> Path:
         return self.path("summaries", model, f"seed{seed}", f"epoch{epoch:04d}.parquet")
 
+    def distances_part(self, model: str, seed: int) -> Path:
+        return self.path("distances", f"{model}-seed{seed}.parquet")
+
+    def projections_part(self, model: str, seed: int) -> Path:
+        return self.path("projections", f"{model}-seed{seed}.parquet")
+
+    def probes_part(self, model: str, seed: int) -> Path:
+        return self.path("probes", f"{model}-seed{seed}.parquet")
+
     # --- manifest --------------------------------------------------------------------------------
     @property
     def manifest_path(self) -> Path:

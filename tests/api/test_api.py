@@ -7,9 +7,9 @@ import torch
 from torch import nn
 
 import layertopo
-from layertopo.parallel import analyze_cloud
+from layertopo.topology.batch import analyze_cloud
 
-FAST = layertopo.TopologyConfig(maxdim=1, max_points=120, n_jobs=1, time_limit=None)
+FAST = layertopo.TopologyConfig(maxdim=1, max_points=120)
 
 
 def two_blobs(n: int = 60, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -50,7 +50,7 @@ def test_two_blobs_give_two_components_and_pure_classes(blobs_analysis):
 
 def test_summaries_have_the_columns_and_values_of_the_pipeline_job(blobs_analysis):
     X, y = two_blobs()
-    _, rows, _ = analyze_cloud(X, np.unique(y, return_inverse=True)[1], FAST, "")
+    rows = analyze_cloud(X, np.unique(y, return_inverse=True)[1], FAST, "").rows
     expected = pd.DataFrame(rows)
     got = blobs_analysis.summaries.query("layer == 'input' and label == 'all'").drop(
         columns=["layer", "layer_index", "label"]

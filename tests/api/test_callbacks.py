@@ -9,7 +9,7 @@ import layertopo
 from layertopo.config import TrainingConfig
 from layertopo.training import fit
 
-FAST = layertopo.TopologyConfig(maxdim=1, max_points=80, n_jobs=1, time_limit=None)
+FAST = layertopo.TopologyConfig(maxdim=1, max_points=80)
 
 
 def blobs(n: int = 30) -> tuple[np.ndarray, np.ndarray]:

@@ -9,8 +9,8 @@ from layertopo.capture import capture_activations
 from layertopo.config import TopologyConfig, load_config
 from layertopo.data import make_dataset
 from layertopo.models import build_mlp
-from layertopo.parallel import analyze_cloud
 from layertopo.topology import CloudError, persistence_diagrams
+from layertopo.topology.batch import analyze_cloud
 
 
 @pytest.mark.parametrize(
@@ -57,7 +57,8 @@ def test_linked_circles_in_two_dimensions_is_rejected():
     ],
 )
 def test_degenerate_activations_become_flagged_rows(cloud, flag, error):
-    dgms, rows, _ = analyze_cloud(cloud, None, TopologyConfig(), "model=bad seed=0 epoch=5 layer=hidden1")
+    result = analyze_cloud(cloud, None, TopologyConfig(), "model=bad seed=0 epoch=5 layer=hidden1")
+    dgms, rows = result.dgms, result.rows
     assert {r["dim"] for r in rows} == {0, 1}
     assert all(flag in r["flags"] for r in rows)
     if error:

@@ -28,7 +28,7 @@ TINY = Path(__file__).with_name("tiny.yaml")
 TABLES = ["history.parquet", "summaries.parquet", "distances.parquet", "projections.parquet", "probes.parquet"]
 
 #: (path part, n-th matching write), in the order a run reaches them: the run kills itself halfway through
-#: that write. Training runs in worker processes (``training.n_jobs: 2``): a worker killed there makes the run
+#: that write. Training runs in worker processes (``execution.n_jobs: 2``): a worker killed there makes the run
 #: report it (exit code 1, naming the unit and --resume).
 #: Both training kills hit the unit good/0, the one unit sure to be unfinished after the first kill. The first run
 #: has all four units to train, so good/0 is in a worker when its epoch-3 activations are written. By the second

@@ -68,11 +68,18 @@ def _kill_myself(i: int) -> int:
     return i
 
 
-def test_a_worker_that_dies_is_reported_by_name_not_by_a_pool_traceback():
-    from layertopo.processes import WorkerDied, map_in_processes
+def test_a_training_worker_that_dies_is_reported_by_name_after_the_others_finish():
+    from layertopo.parallel import LocalPool
+    from layertopo.training.workers import TrainingWorkerDied, train_units
 
-    with pytest.raises(WorkerDied, match=r"worker process died \(exit code -9: killed.*while running _kill_myself"):
-        map_in_processes(_kill_myself, [(0,), (1,), (2,)], n_jobs=2)
+    finished = []
+    died = r"worker process died .* while training \['1'\]\. resume"
+    with LocalPool(2) as pool, pytest.raises(TrainingWorkerDied, match=died):
+        for unit, result in train_units(
+            _kill_myself, [(0,), (1,), (2,)], pool, label=lambda u: str(u[0]), on_death="resume"
+        ):
+            finished.append((unit, result))
+    assert sorted(finished) == [((0,), 0), ((2,), 2)]
 
 
 DASK_PARENT = """

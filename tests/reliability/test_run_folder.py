@@ -98,7 +98,7 @@ def _truncate(path: Path) -> None:
 def test_damaged_units_are_recomputed_and_damaged_files_are_named(tmp_path, tiny_config):
     from layertopo.store import DamagedFile, read_npz, read_parquet
 
-    one = tiny_config.model_copy(update={"training": tiny_config.training.model_copy(update={"n_jobs": 1})})
+    one = tiny_config.model_copy(update={"execution": tiny_config.execution.model_copy(update={"n_jobs": None})})
     first = run_experiment(one, tmp_path / "run", build_report=False)
     summaries = (tmp_path / "run" / "summaries.parquet").read_bytes()
     _truncate(tmp_path / "run" / "summaries" / "good" / "seed1" / "epoch0003.parquet")
@@ -132,7 +132,7 @@ def test_a_resume_names_the_keys_that_differ_and_accepts_other_worker_counts(tmp
     first = run_experiment(small, tmp_path / "run", build_report=False)
     more_workers = load_config(
         TINY,
-        ["models={good: {widths: [8]}}", "training.seeds=[0]", "capture.epochs=[0, 3]", "topology.n_jobs=1"],
+        ["models={good: {widths: [8]}}", "training.seeds=[0]", "capture.epochs=[0, 3]", "execution.n_jobs=1"],
     )
     again = run_experiment(more_workers, tmp_path / "run", build_report=False)  # only where work runs changed
     assert again.summaries.equals(first.summaries)
@@ -144,7 +144,7 @@ def test_a_resume_names_the_keys_that_differ_and_accepts_other_worker_counts(tmp
 
 
 def test_a_run_that_cannot_fit_in_memory_is_refused_before_any_work(tmp_path):
-    from layertopo.pipeline import ResourceError, check_resources, estimate_peak_bytes
+    from layertopo.stages.resources import ResourceError, check_resources, estimate_peak_bytes
 
     wide = load_config(TINY, ["models={wide: {widths: [1000000]}}", "data.n_train=2000", "data.n_test=1000"])
     peak = estimate_peak_bytes(wide)["wide"]
@@ -154,7 +154,7 @@ def test_a_run_that_cannot_fit_in_memory_is_refused_before_any_work(tmp_path):
         check_resources(wide, available=16 * 2**30)
     check_resources(load_config(TINY), available=2**30)  # the tiny run fits in 1 GiB
     wider = load_config(TINY, ["models={wide: {widths: [20000000]}}", "data.n_train=2000", "data.n_test=1000"])
-    with pytest.raises(ResourceError, match="lower training.n_jobs"):  # ~470 GiB: more than any test machine
+    with pytest.raises(ResourceError, match="lower execution.n_jobs"):  # ~470 GiB: more than any test machine
         run_experiment(wider, tmp_path / "run")
     assert not (tmp_path / "run").exists()
 
@@ -174,10 +174,10 @@ def test_free_space_is_checked_against_what_remains_to_be_written(tmp_path, monk
 
 
 def test_a_damaged_checkpoint_is_passed_over_for_the_one_before(tmp_path, tiny_config):
-    from layertopo.pipeline import latest_checkpoint
+    from layertopo.stages.training import latest_checkpoint
     from layertopo.store import RunStore
 
-    one = tiny_config.model_copy(update={"training": tiny_config.training.model_copy(update={"n_jobs": 1})})
+    one = tiny_config.model_copy(update={"execution": tiny_config.execution.model_copy(update={"n_jobs": None})})
     run_experiment(one, tmp_path / "run", build_report=False)
     store = RunStore(tmp_path / "run")
     epochs = sorted(one.capture.epochs)

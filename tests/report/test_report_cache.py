@@ -32,12 +32,12 @@ def test_a_rebuild_reuses_the_figures_until_an_input_changes(quick_run, tmp_path
     monkeypatch.setattr(report_build, "save_static_figures", counted_static)
     monkeypatch.setattr(report_build, "interactive_figures", counted_interactive)
 
-    first = build_report(run, n_jobs=1).read_text()
+    first = build_report(run).read_text()
     assert calls == {"static": 1, "interactive": 1}
     assert (run / "figures" / STATIC_KEY).read_text().strip() == figure_inputs_key(load_run(run))
     svg = (run / "figures" / "training_curves.svg").stat().st_mtime_ns
 
-    second = build_report(run, n_jobs=1).read_text()
+    second = build_report(run).read_text()
     assert calls == {"static": 1, "interactive": 1}  # nothing drawn again
     assert _without_timing(second) == _without_timing(first)
     assert (run / "figures" / "training_curves.svg").stat().st_mtime_ns == svg

@@ -17,8 +17,7 @@ TINY = {
     "seeds": [0],
     "k": 14,
     "scale": 3,
-    "n_jobs": 1,
-    "time_limit": 120,
+    "execution": {"n_jobs": None, "time_limit": 120},
     "well_trained": 0.6,
 }
 
@@ -116,7 +115,7 @@ def test_two_training_processes_give_the_same_models(tiny_study, tmp_path):
     import torch
 
     _, out, _ = tiny_study
-    parallel = NaitzatConfig.model_validate({**TINY, "n_jobs": 2})
+    parallel = NaitzatConfig.model_validate({**TINY, "execution": {"n_jobs": 2, "time_limit": 120}})
     run_naitzat(parallel, tmp_path / "parallel")
     for activation in ("relu", "tanh"):
         name = f"D-I-{activation}-seed0.pt"

@@ -2,8 +2,8 @@ import numpy as np
 import pytest
 
 from layertopo.config import TopologyConfig
-from layertopo.parallel import analyze_cloud
 from layertopo.topology import CloudError
+from layertopo.topology.batch import analyze_cloud
 from layertopo.topology.fixed_scale import hop_distances, knn_betti_numbers
 from layertopo.topology.metrics import distance_matrix
 
@@ -102,8 +102,8 @@ def test_non_finite_points_are_rejected_before_the_graph():
 
 def test_pipeline_rows_carry_the_fixed_scale_betti_numbers_when_asked():
     X = circle(300)
-    plain = analyze_cloud(X, None, TopologyConfig(maxdim=1, n_jobs=1))[1]
+    plain = analyze_cloud(X, None, TopologyConfig(maxdim=1)).rows
     assert "betti_fixed_scale" not in plain[0]
-    rows = analyze_cloud(X, None, TopologyConfig(maxdim=1, n_jobs=1, fixed_scale=3, knn_k=14))[1]
+    rows = analyze_cloud(X, None, TopologyConfig(maxdim=1, fixed_scale=3, knn_k=14)).rows
     assert [row["betti_fixed_scale"] for row in rows] == [1, 1]
     assert {(row["fixed_scale"], row["fixed_scale_k"]) for row in rows} == {(3, 14)}

@@ -24,6 +24,8 @@ from jinja2 import Environment, PackageLoader
 from matplotlib.figure import Figure
 
 from layertopo.analysis import run_verdicts, topology_findings
+from layertopo.parallel import Done, Executor, InProcess, Outcome, get_executor
+from layertopo.processes import WorkerDied
 from layertopo.report.cache import (
     cached_interactive,
     figure_inputs_key,
@@ -53,14 +55,15 @@ _WORKER_RUNS: dict[str, RunData] = {}
 GLANCE = ("comparison", "separation", "no_separation", "onset", "probe")
 
 
-def build_report(run_dir: str | Path, *, n_jobs: int = 1) -> Path:
+def build_report(run_dir: str | Path, *, n_jobs: int | None = None, executor: Executor | None = None) -> Path:
     """Write ``figures/*.png|svg`` and ``report.html`` for the run in ``run_dir``; return the report path.
 
     Parameters
     ----------
     run_dir : a run folder
-    n_jobs : processes that draw the static figures (1: all in this process); with more, this process
-        builds the interactive figures and findings meanwhile
+    n_jobs : processes that draw the static figures (None or 1: all in this process; -1: every core); with
+        more, this process builds the interactive figures and findings meanwhile
+    executor : draw on this executor instead (``layertopo.parallel``; the run passes its own)
 
     Raises
     ------
@@ -74,22 +77,11 @@ def build_report(run_dir: str | Path, *, n_jobs: int = 1) -> Path:
     key = figure_inputs_key(run)
     if static_figures_current(run, key, names):  # nothing they are drawn from changed (layertopo.report.cache)
         context = report_context(run, key=key)
-    elif n_jobs > 1:
-        from layertopo.processes import process_pool
-
-        with process_pool(n_jobs) as pool:  # one task per figure: the workers balance themselves
-            futures = [pool.schedule(save_static_figures, args=(str(run.root), [name])) for name in names]
-            context = report_context(run, key=key)
-            failures = [
-                message for name, future in zip(names, futures, strict=True) for message in _drawn(name, future, run)
-            ]
-        for message in failures:  # the workers' figure warnings, raised here where the caller sees them
-            warnings.warn(message, RuntimeWarning, stacklevel=2)
-        remember_static_figures(run, key)
+    elif executor is None:
+        with get_executor(n_jobs) as executor:
+            context = _draw_and_read(run, key, names, executor)
     else:
-        save_static_figures(run, names)
-        context = report_context(run, key=key)
-        remember_static_figures(run, key)
+        context = _draw_and_read(run, key, names, executor)
     context["evolution_figures"] = {name: _png_data_uri(run.root, name) for name in evolution_figure_names(run)}
     context["build_seconds"] = time.perf_counter() - started
     env = Environment(loader=PackageLoader("layertopo", "report/templates"), autoescape=True)
@@ -100,20 +92,32 @@ def build_report(run_dir: str | Path, *, n_jobs: int = 1) -> Path:
     return path
 
 
-def _drawn(name: str, future: Any, run: RunData) -> list[str]:
+def _draw_and_read(run: RunData, key: str, names: list[str], executor: Executor) -> dict[str, Any]:
+    """Draw the static figures on ``executor`` (one item per figure: the workers balance themselves) while this
+    process builds the report's context; the workers' figure warnings are raised here, where the caller sees
+    them. In this process the figures are drawn from the tables already read."""
+    if isinstance(executor, InProcess):
+        save_static_figures(run, names)
+        context = report_context(run, key=key)
+    else:
+        outcomes = executor.as_completed(save_static_figures, [(str(run.root), [name]) for name in names])
+        context = report_context(run, key=key)
+        failures = [message for index, outcome in outcomes for message in _drawn(names[index], outcome, run)]
+        for message in failures:
+            warnings.warn(message, RuntimeWarning, stacklevel=3)
+    remember_static_figures(run, key)
+    return context
+
+
+def _drawn(name: str, outcome: Outcome, run: RunData) -> list[str]:
     """The warnings of one figure worker's task; a worker that died becomes a ``WorkerDied`` that says what to run."""
-    from pebble import ProcessExpired
-
-    from layertopo.processes import WorkerDied
-
-    try:
-        return future.result()
-    except ProcessExpired as exc:
-        raise WorkerDied(
-            f"a figure worker process died (exit code {exc.exitcode}: killed, or out of memory) while drawing "
-            f"{name}; the run's tables are complete and kept. Write the report again with: layertopo report "
-            f"{run.root} (or: layertopo run --resume {run.root})"
-        ) from exc
+    if isinstance(outcome, Done):
+        return outcome.value
+    raise WorkerDied(
+        f"a figure worker process died ({outcome}: killed, or out of memory) while drawing "
+        f"{name}; the run's tables are complete and kept. Write the report again with: layertopo report "
+        f"{run.root} (or: layertopo run --resume {run.root})"
+    )
 
 
 def save_static_figures(run: RunData | str, names: list[str]) -> list[str]:

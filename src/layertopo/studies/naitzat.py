@@ -9,7 +9,7 @@ graph, hop distances, Vietoris-Rips at a fixed scale).
 Three stages, each resumable (a finished unit is never recomputed):
 
 1. ``train``: one model per (dataset, activation, seed), saved as ``models/<unit>.pt`` with its final
-   accuracies in ``training/<unit>.json``; ``n_jobs`` models are trained at once, in worker processes.
+   accuracies in ``training/<unit>.json``; ``execution.n_jobs`` models are trained at once, in worker processes.
 2. ``betti``: the activations are recomputed from the saved model (a forward pass costs less than
    storing them) and every (layer, class) cloud becomes one job on the local process pool, with a time
    limit per cloud; results in ``betti/<unit>.parquet``.
@@ -30,15 +30,16 @@ import numpy as np
 import pandas as pd
 import torch
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 
 from layertopo.capture import capture_activations
-from layertopo.config import TopologyConfig, TrainingConfig, apply_override
+from layertopo.config import ExecutionConfig, StrictConfig, TopologyConfig, TrainingConfig, load_settings
 from layertopo.data.naitzat import NAITZAT_BETTI, NAITZAT_DATASETS
 from layertopo.data.synthetic import Dataset
 from layertopo.models.mlp import build_mlp, layer_names
-from layertopo.parallel import JobResult, fixed_scale_cloud, run_topology_jobs
+from layertopo.parallel import Executor, get_executor
 from layertopo.store import RunStore, atomic_write_bytes, atomic_write_text, read_json, write_json, write_parquet
+from layertopo.topology.batch import Cloud, CloudResult, analyze_clouds, fixed_scale_cloud
 from layertopo.training.fit import fit
 from layertopo.training.workers import train_units
 
@@ -48,11 +49,7 @@ DatasetName = Literal["D-I", "D-II", "D-III"]
 CLASS_NAMES = ("a", "b")
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class NaitzatDataset(_Strict):
+class NaitzatDataset(StrictConfig):
     """One dataset of the study and the network trained on it."""
 
     n_per_part: int | tuple[int, int] = Field(description="points per part (D-I: per disk, and in the holed square)")
@@ -61,7 +58,7 @@ class NaitzatDataset(_Strict):
     lr: float = Field(gt=0.0)
 
 
-class NaitzatConfig(_Strict):
+class NaitzatConfig(StrictConfig):
     """The whole study; see ``configs/naitzat.yaml``."""
 
     name: str = "naitzat"
@@ -75,8 +72,19 @@ class NaitzatConfig(_Strict):
     well_trained: float = Field(0.995, gt=0.5, le=1.0, description="training accuracy that counts as trained")
     k: int = Field(14, ge=1, description="neighbours of the k-NN graph")
     scale: int = Field(2, ge=1, description="Vietoris-Rips scale in hops")
-    n_jobs: int = Field(2, ge=1)
-    time_limit: float = Field(300.0, gt=0, description="seconds per cloud")
+    execution: ExecutionConfig = Field(
+        ExecutionConfig(), description="worker processes (training and clouds) and the time limit per cloud"
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _moved_keys(cls, data: Any) -> Any:
+        if isinstance(data, dict) and (moved := [key for key in ("n_jobs", "time_limit") if key in data]):
+            raise ValueError(
+                f"{', '.join(moved)} moved to the execution section: write "
+                f"{', '.join(f'execution.{key}' for key in moved)} instead"
+            )
+        return data
 
     @model_validator(mode="after")
     def _d1_sizes(self) -> NaitzatConfig:
@@ -88,26 +96,14 @@ class NaitzatConfig(_Strict):
         return self
 
     def topology(self, dataset: str) -> TopologyConfig:
-        """The job settings handed to the process pool: ``knn_k``, ``fixed_scale``, limits, and homology up
-        to the input's dimension minus one (D-I: b0, b1; D-II and D-III: b0, b1, b2)."""
-        return TopologyConfig(
-            maxdim=len(NAITZAT_BETTI[dataset][0]) - 1,
-            knn_k=self.k,
-            fixed_scale=self.scale,
-            n_jobs=self.n_jobs,
-            time_limit=self.time_limit,
-        )
+        """What the cloud jobs compute: ``knn_k``, ``fixed_scale`` and homology up to the input's dimension
+        minus one (D-I: b0, b1; D-II and D-III: b0, b1, b2)."""
+        return TopologyConfig(maxdim=len(NAITZAT_BETTI[dataset][0]) - 1, knn_k=self.k, fixed_scale=self.scale)
 
 
 def load_naitzat_config(path: str | Path, overrides: list[str] | None = None) -> NaitzatConfig:
     """Read ``path`` (YAML), apply ``key.path=value`` overrides, validate."""
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"config file {path} does not exist; see configs/naitzat.yaml")
-    raw = yaml.safe_load(path.read_text()) or {}
-    for item in overrides or []:
-        apply_override(raw, item)
-    return NaitzatConfig.model_validate(raw)
+    return load_settings(NaitzatConfig, path, overrides, example="configs/naitzat.yaml")
 
 
 def make_naitzat_dataset(name: str, spec: NaitzatDataset, seed: int) -> Dataset:
@@ -137,10 +133,11 @@ def run_naitzat(config: NaitzatConfig, out: str | Path, *, progress: Callable[[s
     try:
         _check_same_config(store, config)
         datasets = {name: make_naitzat_dataset(name, spec, config.data_seed) for name, spec in config.datasets.items()}
-        _train_all(store, config, say)
-        cache: dict[str, JobResult] = {}
-        for unit in units(config):
-            _betti_unit(store, config, datasets, *unit, cache, say)
+        cache: dict[str, CloudResult] = {}
+        with get_executor(config.execution.n_jobs, time_limit=config.execution.time_limit) as executor:
+            _train_all(store, config, executor, say)
+            for unit in units(config):
+                _betti_unit(store, config, datasets, *unit, executor, cache, say)
         return _summarise(store, config, datasets)
     finally:
         store.unlock()
@@ -160,12 +157,12 @@ def _check_same_config(store: RunStore, config: NaitzatConfig) -> None:
     atomic_write_text(path, text)
 
 
-def _train_all(store: RunStore, config: NaitzatConfig, say: Callable[[str], None]) -> None:
-    """Train every unit not yet finished, ``n_jobs`` at once in worker processes; this process records them."""
+def _train_all(store: RunStore, config: NaitzatConfig, executor: Executor, say: Callable[[str], None]) -> None:
+    """Train every unit not yet finished on ``executor``; this process records them."""
     todo = [(config, *u) for u in units(config) if not store.is_done(f"train/{unit_name(*u)}")]
     hint = "Finished units are kept: run the same command again to continue."
     for unit, (weights, row) in train_units(
-        train_unit, todo, config.n_jobs, label=lambda unit: unit_name(*unit[1:]), on_death=hint
+        train_unit, todo, executor, label=lambda unit: unit_name(*unit[1:]), on_death=hint
     ):
         _record_training(store, unit[1:], weights, row, say)
 
@@ -219,7 +216,8 @@ def _betti_unit(
     name: str,
     activation: str,
     seed: int,
-    cache: dict[str, JobResult],
+    executor: Executor,
+    cache: dict[str, CloudResult],
     say,
 ) -> None:
     unit = unit_name(name, activation, seed)
@@ -233,13 +231,15 @@ def _betti_unit(
     activations = capture_activations(model, data.X_train, layers)
     keys = [(depth, layer, c) for depth, layer in enumerate(layers) for c in (0, 1)]
     jobs = [
-        (activations[layer][data.y_train == c], None, f"{unit} layer={layer} class={CLASS_NAMES[c]}")
+        Cloud(activations[layer][data.y_train == c], None, f"{unit} layer={layer} class={CLASS_NAMES[c]}")
         for _, layer, c in keys
     ]
-    results = run_topology_jobs(jobs, config.topology(name), cache, job=fixed_scale_cloud)
+    topology, limit = config.topology(name), config.execution.time_limit
+    results = analyze_clouds(jobs, topology, executor=executor, cache=cache, time_limit=limit, job=fixed_scale_cloud)
     rows = []
-    for (depth, layer, c), (_, dims, seconds) in zip(keys, results, strict=True):
-        for dim_row in dims:
+    for (depth, layer, c), result in zip(keys, results, strict=True):
+        seconds = result.seconds
+        for dim_row in result.rows:
             rows.append(
                 {
                     "dataset": name,

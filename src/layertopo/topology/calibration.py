@@ -142,7 +142,7 @@ def recovery_rates(
     n_instances: int = 100,
     config: TopologyConfig | None = None,
     *,
-    n_jobs: int = 1,
+    n_jobs: int | None = None,
 ) -> dict[str, float]:
     """Fraction of instances of each family whose significant Betti numbers equal the true ones.
 
@@ -151,26 +151,28 @@ def recovery_rates(
     families : names from ``FAMILIES`` (default: all)
     n_instances : instances 0 .. n_instances - 1 of each family
     config : TopologyConfig (default: ``TopologyConfig()``, the pipeline's settings)
-    n_jobs : processes (joblib); 1 runs in this process
+    n_jobs : worker processes (``layertopo.parallel``; -1: every core); None or 1 runs in this process
     """
     outcomes = run_trials(families or list(FAMILIES), n_instances, config or TopologyConfig(), n_jobs=n_jobs)
     return {family: float(np.mean([found == true for found, true in results])) for family, results in outcomes.items()}
 
 
 def run_trials(
-    families: list[str], n_instances: int, config: TopologyConfig, *, n_jobs: int = 1
+    families: list[str], n_instances: int, config: TopologyConfig, *, n_jobs: int | None = None
 ) -> dict[str, list[tuple[tuple[int, ...], tuple[int, ...]]]]:
     """``trial`` for every family and instance: family -> [(found, true), ...] in instance order."""
     unknown = sorted(set(families) - set(FAMILIES))
     if unknown:
         raise ValueError(f"unknown families {unknown}; choose from {sorted(FAMILIES)}")
     tasks = [(family, i) for family in families for i in range(n_instances)]
-    if n_jobs == 1:
-        results = [trial(family, i, config) for family, i in tasks]
-    else:
-        from joblib import Parallel, delayed
+    from layertopo.parallel import Done, get_executor
 
-        results = Parallel(n_jobs=n_jobs)(delayed(trial)(family, i, config) for family, i in tasks)
+    with get_executor(n_jobs) as executor:
+        done = executor.map(trial, [(family, i, config) for family, i in tasks])
+    lost = [task for task, outcome in zip(tasks, done, strict=True) if not isinstance(outcome, Done)]
+    if lost:
+        raise RuntimeError(f"the workers running the trials {lost[:5]} ended without a result")
+    results = [outcome.value for outcome in done]
     outcomes: dict[str, list[tuple[tuple[int, ...], tuple[int, ...]]]] = {family: [] for family in families}
     for (family, _), result in zip(tasks, results, strict=True):
         outcomes[family].append(result)

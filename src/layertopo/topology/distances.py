@@ -263,7 +263,8 @@ def pairwise_distances(
     order : float
         Wasserstein exponent; ignored by the bottleneck distance.
     n_jobs : int or None
-        Number of joblib workers for the n(n-1)/2 pairs; None or 1 computes them in this process.
+        Worker processes for the n(n-1)/2 pairs (``layertopo.parallel``; -1: every core), stopped before
+        returning; None or 1 computes them in this process.
 
     Returns
     -------
@@ -275,14 +276,23 @@ def pairwise_distances(
     dgms = [check_diagram(d, f"diagrams[{i}]") for i, d in enumerate(diagrams)]
     n = len(dgms)
     rows, cols = np.triu_indices(n, k=1)
-    pairs = zip(rows.tolist(), cols.tolist(), strict=True)
-    if n_jobs is None or n_jobs == 1:
-        values = [diagram_distance(dgms[i], dgms[j], metric, order) for i, j in pairs]
-    else:
-        from joblib import Parallel, delayed
+    pairs = list(zip(rows.tolist(), cols.tolist(), strict=True))
+    from layertopo.parallel import Done, get_executor
 
-        values = Parallel(n_jobs=n_jobs)(delayed(diagram_distance)(dgms[i], dgms[j], metric, order) for i, j in pairs)
+    with get_executor(n_jobs) as executor:
+        chunks = [pairs[k :: executor.n_workers * 4] for k in range(min(executor.n_workers * 4, len(pairs)))]
+        outcomes = executor.map(_pair_distances, [(dgms, chunk, metric, order) for chunk in chunks])
+    values = np.empty(len(pairs))
+    for k, outcome in enumerate(outcomes):
+        if not isinstance(outcome, Done):
+            raise RuntimeError(f"a worker computing diagram distances ended without a result ({outcome})")
+        values[k :: len(chunks)] = outcome.value
     out = np.zeros((n, n))
     out[rows, cols] = values
     out[cols, rows] = values
     return out
+
+
+def _pair_distances(dgms: list[np.ndarray], pairs: list[tuple[int, int]], metric: Metric, order: float) -> list[float]:
+    """``diagram_distance`` of each pair of ``dgms`` (one item of ``pairwise_distances``)."""
+    return [diagram_distance(dgms[i], dgms[j], metric, order) for i, j in pairs]

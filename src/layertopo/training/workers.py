@@ -1,4 +1,4 @@
-"""Several trainings at once: each in a spawned worker process, results handed back to this one.
+"""Several trainings at once, through an executor: workers train, this process records the results.
 
 Workers only compute (and may write files of their own unit); the caller records each result as it
 arrives, so bookkeeping such as a run's manifest is written by one process only. Training is seeded
@@ -7,13 +7,11 @@ and runs on one CPU thread per process, so a unit gives the same numbers in a wo
 
 from __future__ import annotations
 
-import multiprocessing
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
-from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
-from layertopo.processes import WorkerDied, die_with_parent, usable_jobs
+from layertopo.parallel import Died, Done, Executor, TimedOut
+from layertopo.processes import WorkerDied
 
 
 class TrainingWorkerDied(WorkerDied):
@@ -23,7 +21,7 @@ class TrainingWorkerDied(WorkerDied):
 def train_units(
     function: Callable[..., Any],
     units: Sequence[tuple],
-    n_jobs: int,
+    executor: Executor,
     *,
     label: Callable[[tuple], str] = str,
     on_death: str = "",
@@ -34,32 +32,24 @@ def train_units(
     ----------
     function : a module-level function (workers import it by name)
     units : argument tuples, one per training
-    n_jobs : worker processes; with 1 (or one unit) everything runs in this process, in order
+    executor : where the trainings run (``layertopo.parallel``; no time limit)
     label : names a unit in messages
     on_death : appended to the error raised when a worker dies, e.g. how to resume
 
     Raises
     ------
     TrainingWorkerDied
-        A worker ended without a result; the message names the units without one.
+        After every other unit has finished and been handed back: a worker ended without a result; the
+        message names the units without one.
     """
-    n_jobs = min(usable_jobs(n_jobs, "training.n_jobs"), len(units))
-    if n_jobs <= 1:
-        for unit in units:
-            yield unit, function(*unit)
-        return
-    context = multiprocessing.get_context("spawn")  # the caller may hold torch and its threads: never fork it
-    finished: set[int] = set()
-    with ProcessPoolExecutor(max_workers=n_jobs, mp_context=context, initializer=die_with_parent) as pool:
-        futures = {pool.submit(function, *unit): i for i, unit in enumerate(units)}
-        try:
-            for future in as_completed(futures):
-                i = futures[future]
-                result = future.result()
-                finished.add(i)
-                yield units[i], result
-        except BrokenProcessPool as exc:
-            unfinished = [label(units[i]) for i in range(len(units)) if i not in finished]
-            raise TrainingWorkerDied(
-                f"a training worker process died (killed, or out of memory) while training {unfinished}. {on_death}"
-            ) from exc
+    lost: list[str] = []
+    for index, outcome in executor.as_completed(function, units):
+        if isinstance(outcome, Done):
+            yield units[index], outcome.value
+        else:
+            assert isinstance(outcome, Died | TimedOut)
+            lost.append(label(units[index]))
+    if lost:
+        raise TrainingWorkerDied(
+            f"a training worker process died (killed, or out of memory) while training {lost}. {on_death}"
+        )
