@@ -8,7 +8,7 @@ Clouds: those of ``benchmarks/topology.py`` - the default experiment's three net
 0, 20 and 100, every layer, the test split (1000 points) and each class (500 points): 162 clouds of
 500-1000 points in 2-64 dimensions, subsampling off, so every side computes exact H0 and H1 of every cloud.
 
-Ours, two ways: the run's topology stage (``run_topology_jobs``, the pipeline's code path, ``n_jobs=2``:
+Ours, two ways: the run's topology stage (``analyze_clouds`` on a ``LocalPool(2)``, the pipeline's code path:
 identical clouds computed once, summaries included) and the library's ``PersistenceDiagrams(n_jobs=2)``
 transformer. Each side runs in a fresh process, alternately, ``--repeats`` times; memory is the sum of the
 proportional set sizes (PSS) of the process and its children, sampled every 50 ms. Prints medians, the time
@@ -51,16 +51,17 @@ OURS_STAGE = """
 import pickle, sys, time
 import numpy as np
 from layertopo.config import TopologyConfig
-from layertopo.parallel import close_pool, run_topology_jobs
+from layertopo.parallel import LocalPool
+from layertopo.topology.batch import analyze_clouds
 
 clouds = list(np.load(sys.argv[1]).values())
 jobs = [(X, None, str(i)) for i, X in enumerate(clouds)]
 start = time.perf_counter()
-results = run_topology_jobs(jobs, TopologyConfig(max_points=None, n_jobs=2, time_limit=None), {})
-close_pool()
+with LocalPool(2) as pool:
+    results = analyze_clouds(jobs, TopologyConfig(max_points=None), executor=pool)
 seconds = time.perf_counter() - start
 with open(sys.argv[2], "wb") as handle:
-    pickle.dump((seconds, [r[0] for r in results]), handle)
+    pickle.dump((seconds, [r.dgms for r in results]), handle)
 """
 
 OURS_LIBRARY = """

@@ -1,8 +1,8 @@
 """How the topology stage scales: over workers (local pool and Dask) and over the number of points per cloud.
 
 Part 1, workers. The clouds of ``configs/quick.yaml`` (trained once, every model, seed, snapshot epoch,
-layer, split and label) go through the topology stage's own loop: one ``run_topology_jobs`` call per
-(model, seed, epoch) unit with one cache for the stage, as ``pipeline.topology_all`` does. Three settings,
+layer, split and label) go through the topology stage's own batch call: one ``analyze_clouds`` call per
+(model, seed, epoch) unit with one cache for the stage (``layertopo.topology.batch.analyze_clouds``). Three settings,
 each ``--repeats`` times (median): the local pebble pool with 1 worker, with 2 workers, and a Dask
 ``LocalCluster`` of 2 worker processes (1 thread each). Each repeat starts its workers (timed apart as
 "start"), runs the stage on the warm workers ("stage") and stops them. Prints the speed-up from 1 to 2
@@ -32,14 +32,17 @@ ROOT = Path(__file__).resolve().parents[1]
 def quick_units(config, out_dir: Path) -> list[list[tuple[np.ndarray, np.ndarray | None, str]]]:
     """Train quick.yaml into ``out_dir``; return the topology jobs of each (model, seed, epoch) unit."""
     from layertopo.data import make_dataset
-    from layertopo.pipeline import iter_clouds, train_all
+    from layertopo.parallel import get_executor
+    from layertopo.stages.topology import iter_clouds
+    from layertopo.stages.training import train_all
     from layertopo.store import RunStore, read_npz
 
     d = config.data
     dataset = make_dataset(d.kind, n_train=d.n_train, n_test=d.n_test, dim=d.dim, noise=d.noise, seed=d.seed)
     store = RunStore(out_dir)
     store.open()
-    train_all(config, dataset, store)
+    with get_executor(config.execution.n_jobs) as executor:
+        train_all(config, dataset, store, executor)
     units = []
     for name in config.models:
         for seed in config.training.seeds:
@@ -52,20 +55,20 @@ def quick_units(config, out_dir: Path) -> list[list[tuple[np.ndarray, np.ndarray
     return units
 
 
-def stage(units, topology) -> tuple[float, float, list]:
-    """(start seconds, stage seconds, diagrams) of the topology stage on fresh workers."""
-    from layertopo.parallel import close_pool, run_jobs, run_topology_jobs
+def stage(units, topology, executor) -> tuple[float, float, list]:
+    """(start seconds, stage seconds, diagrams) of the topology stage on the fresh workers of ``executor``."""
+    from layertopo.topology.batch import analyze_clouds
 
     rng = np.random.default_rng(0)
-    warmup = [(rng.normal(size=(20, 3)), None, "warm-up") for _ in range(4 * topology.n_jobs)]
-    start = time.perf_counter()
-    run_jobs(warmup, topology, n_jobs=topology.n_jobs)  # starts the workers (and their imports)
-    started = time.perf_counter() - start
-    start = time.perf_counter()
-    cache: dict = {}
-    dgms = [result[0] for jobs in units for result in run_topology_jobs(jobs, topology, cache)]
-    seconds = time.perf_counter() - start
-    close_pool()
+    warmup = [(rng.normal(size=(20, 3)), None, "warm-up") for _ in range(4 * executor.n_workers)]
+    with executor:
+        start = time.perf_counter()
+        analyze_clouds(warmup, topology, executor=executor, time_limit=300)  # starts the workers (their imports)
+        started = time.perf_counter() - start
+        start = time.perf_counter()
+        cache: dict = {}
+        dgms = [r.dgms for jobs in units for r in analyze_clouds(jobs, topology, executor=executor, cache=cache)]
+        seconds = time.perf_counter() - start
     return started, seconds, dgms
 
 
@@ -78,16 +81,18 @@ def workers_study(repeats: int) -> dict[str, float]:
         units = quick_units(config, Path(tmp) / "run")
         n_clouds = sum(len(jobs) for jobs in units)
         print(f"quick.yaml: trained in {time.perf_counter() - t0:.1f} s; {len(units)} units, {n_clouds} clouds")
+    from layertopo.parallel import DaskExecutor, LocalPool
+
     settings = {
-        "local, 1 worker": config.topology.model_copy(update={"n_jobs": 1}),
-        "local, 2 workers": config.topology.model_copy(update={"n_jobs": 2}),
-        "dask, 2 workers": config.topology.model_copy(update={"n_jobs": 2, "executor": "dask"}),
+        "local, 1 worker": lambda: LocalPool(1),
+        "local, 2 workers": lambda: LocalPool(2),
+        "dask, 2 workers": lambda: DaskExecutor(None, 2),
     }
     times: dict[str, list[tuple[float, float]]] = {name: [] for name in settings}
     reference = None
     for _ in range(repeats):
-        for name, topology in settings.items():  # alternately, so that drifts hit every setting alike
-            started, seconds, dgms = stage(units, topology)
+        for name, executor in settings.items():  # alternately, so that drifts hit every setting alike
+            started, seconds, dgms = stage(units, config.topology, executor())
             times[name].append((started, seconds))
             if reference is None:
                 reference = dgms
@@ -112,10 +117,10 @@ def workers_study(repeats: int) -> dict[str, float]:
 def points_study(points: list[int], repeats: int) -> tuple[list[float], float]:
     from layertopo.config import TopologyConfig
     from layertopo.data import make_dataset
-    from layertopo.parallel import analyze_cloud
+    from layertopo.topology.batch import analyze_cloud
 
     data = make_dataset("concentric_spheres", n_train=max(points), n_test=4, dim=12, noise=0.0, seed=0)
-    config = TopologyConfig(max_points=None, time_limit=None, n_jobs=1)
+    config = TopologyConfig(max_points=None)
     per_cloud = []
     for n in points:
         X, y = data.X_train[:n], data.y_train[:n]

@@ -1,7 +1,7 @@
 """Our topology stage against a plain ``ripser.ripser(X, maxdim=1)`` loop, on the default experiment's clouds.
 
 Reference: ripser.py, one cloud after another in one process (what a researcher would write first).
-Ours: ``layertopo.parallel.run_topology_jobs`` - the pipeline's own code path - with subsampling OFF
+Ours: ``layertopo.topology.batch.analyze_clouds`` - the pipeline's own code path - with subsampling OFF
 (``max_points=None``), so both sides compute exact diagrams of the same clouds: identical clouds are
 computed once, the engine is giotto-ph on a float64 distance matrix, its filtration cut where no H1
 class can be born any more (``layertopo.topology.truncation``). Two settings: ``n_jobs=1`` (one
@@ -94,14 +94,15 @@ def our_stage_2(jobs_path: str, out_path: str) -> None:
 
 def our_stage(jobs_path: str, out_path: str, n_jobs: int) -> None:
     from layertopo.config import TopologyConfig
-    from layertopo.parallel import close_pool, run_topology_jobs
+    from layertopo.parallel import get_executor
+    from layertopo.topology.batch import analyze_clouds
 
     jobs = pickle.loads(Path(jobs_path).read_bytes())
-    config = TopologyConfig(max_points=None, n_jobs=n_jobs, time_limit=None)
+    config = TopologyConfig(max_points=None)
     start = time.perf_counter()
-    results = run_topology_jobs(jobs, config, {})
-    close_pool()
-    Path(out_path).write_bytes(pickle.dumps((time.perf_counter() - start, [r[0] for r in results])))
+    with get_executor(n_jobs) as executor:
+        results = analyze_clouds(jobs, config, executor=executor)
+    Path(out_path).write_bytes(pickle.dumps((time.perf_counter() - start, [r.dgms for r in results])))
 
 
 def measure(target, jobs_path: str) -> tuple[float, float, float, list]:

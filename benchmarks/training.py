@@ -1,7 +1,7 @@
-"""Training stage of the default experiment: one process vs ``training.n_jobs=2`` worker processes.
+"""Training stage of the default experiment: one process vs ``execution.n_jobs=2`` worker processes.
 
-Reference: ``training.n_jobs=1`` (every (model, seed) trained in this process, one after another).
-Both sides run ``layertopo.pipeline.train_all`` - the pipeline's own code - on configs/default.yaml
+Reference: ``execution.n_jobs=null`` (every (model, seed) trained in this process, one after another).
+Both sides run ``layertopo.stages.training.train_all`` - the pipeline's own code - on configs/default.yaml
 (2 models x 3 seeds x 100 epochs, snapshots written) in fresh folders, alternately, ``--repeats``
 times, and must give identical history tables. Prints medians and the speed-up.
 
@@ -20,19 +20,20 @@ import pandas as pd
 
 from layertopo.config import load_config
 from layertopo.data import make_dataset
-from layertopo.pipeline import train_all
+from layertopo.parallel import get_executor
+from layertopo.stages.training import train_all
 from layertopo.store import RunStore
 
 
-def train_once(config, n_jobs: int) -> tuple[float, pd.DataFrame]:
-    config = config.model_copy(update={"training": config.training.model_copy(update={"n_jobs": n_jobs})})
+def train_once(config, n_jobs: int | None) -> tuple[float, pd.DataFrame]:
     d = config.data
     dataset = make_dataset(d.kind, n_train=d.n_train, n_test=d.n_test, dim=d.dim, noise=d.noise, seed=d.seed)
     with tempfile.TemporaryDirectory() as folder:
         store = RunStore(Path(folder) / "run")
         store.open()
         start = time.perf_counter()
-        history = train_all(config, dataset, store)
+        with get_executor(n_jobs) as executor:
+            history = train_all(config, dataset, store, executor)
         return time.perf_counter() - start, history
 
 

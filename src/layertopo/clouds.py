@@ -42,7 +42,7 @@ class CloudKey:
 
     def diagram_name(self, dim: int) -> str:
         """The entry of this cloud's ``dim``-dimensional diagram in its unit's diagrams file."""
-        return SEPARATOR.join((self.layer, self.split, self.label, f"h{dim}"))
+        return diagram_entry(self.layer, self.split, self.label, dim)
 
     @property
     def where(self) -> str:
@@ -78,6 +78,11 @@ class CloudKey:
                 f"epoch={epoch}); the activations file was not written by layertopo: delete it and resume the run"
             )
         return cls(model, seed, epoch, layer, split)
+
+
+def diagram_entry(layer: str, split: str, label: str, dim: int) -> str:
+    """The name of a cloud's ``dim``-dimensional diagram in a unit's diagrams file (``CloudKey.diagram_name``)."""
+    return SEPARATOR.join((layer, split, label, f"h{dim}"))
 
 
 def activation_entry(layer: str, split: str) -> str:

@@ -96,14 +96,20 @@ def read_parquet(path: str | Path) -> pd.DataFrame:
 
 
 def readable(path: Path) -> bool:
-    """Whether a stored parquet or npz file exists and its index can be read (cheap: the footer or the zip
-    directory, not the data); a killed write never leaves a partial file, but a disk or a hand can."""
+    """Whether a stored parquet, npz, torch (``.pt``) or JSON file exists and its index can be read (cheap: the
+    footer or the zip directory, not the data; JSON is parsed); a killed write never leaves a partial file, but
+    a disk or a hand can."""
     if not path.exists():
         return False
     try:
         if path.suffix == ".npz":
             with np.load(path, allow_pickle=False) as data:
                 data.files  # noqa: B018 - reading the zip directory is the check
+        elif path.suffix == ".pt":  # torch.save writes a zip archive
+            with zipfile.ZipFile(path) as archive:
+                archive.namelist()
+        elif path.suffix == ".json":
+            json.loads(path.read_text())
         else:
             import pyarrow.parquet as pq
 

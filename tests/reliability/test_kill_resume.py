@@ -1,7 +1,7 @@
 """Kill a run with SIGKILL halfway through its writes; resuming must lose nothing (issues 5 and 19).
 
 The timed suite kills it at three writes (in a training worker, a diagram, the report); ``make test-slow``
-at eleven, from the config write in its first second to the report.
+at twelve, from the config write in its first second to the report.
 
 The run is ``tiny.yaml`` (two models, two seeds, three snapshots): the smallest config that still writes
 checkpoints and activations in training worker processes, diagrams, every table, the figures and the report
@@ -39,10 +39,11 @@ KILL_POINTS = [
     ("diagrams/:5", "a diagram write"),
     ("report.html:1", "the report write"),
 ]
-#: issue 19 asks for 10 points, among them the first seconds and the distance stage: these eight more, with the
-#: three above (the timed suite's), make eleven (``make test-slow``; about 2-3 minutes)
+#: issue 19 asks for 10 points, among them the first seconds and the distance stage: these nine more, with the
+#: three above (the timed suite's), make twelve (``make test-slow``; about 2-3 minutes)
 MORE_KILL_POINTS = [
     ("checkpoints/good/seed0/epoch0003:1", "a checkpoint write, in a training worker or the run's process"),
+    ("distances/:2", "a distance unit's part, after one unit finished (a resume computes only the others)"),
     ("distances.parquet:1", "the distances table"),
     ("config.yaml:1", "the config write, the run's first write (its first second)"),
     ("manifest.json:2", "a manifest update, before training"),
@@ -53,8 +54,8 @@ MORE_KILL_POINTS = [
 ]
 ORDER = [
     "config.yaml:1", "manifest.json:2", "activations/good/seed0/epoch0003:1", "checkpoints/good/seed0/epoch0003:1",
-    "history/:1", "diagrams/:5", "summaries/:1", "distances.parquet:1", "projections.parquet:1", "figures/:2",
-    "report.html:1",
+    "history/:1", "diagrams/:5", "summaries/:1", "distances/:2", "distances.parquet:1", "projections.parquet:1",
+    "figures/:2", "report.html:1",
 ]  # fmt: skip
 IN_WORKER = {"activations/good/seed0/epoch0003:1", "checkpoints/good/seed0/epoch0003:1"}
 IN_FIGURE_WORKER = {"figures/:2"}  # the report's figures are drawn by a pool of two workers
@@ -102,7 +103,7 @@ def test_sigkill_in_a_worker_a_diagram_and_the_report_then_resume_gives_identica
 
 
 @pytest.mark.slow
-def test_sigkill_at_eleven_points_from_the_first_second_to_the_report(tiny_reference, tmp_path):
+def test_sigkill_at_twelve_points_from_the_first_second_to_the_report(tiny_reference, tmp_path):
     """Issue 19: kill at 10+ points of a run, the first seconds and the distance stage included."""
     points = dict(KILL_POINTS + MORE_KILL_POINTS)
     assert sorted(points) == sorted(ORDER)

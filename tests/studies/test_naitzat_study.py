@@ -128,7 +128,7 @@ def test_two_training_processes_give_the_same_models(tiny_study, tmp_path):
 def test_simplification_speed_is_read_off_the_mean_totals():
     import numpy as np
 
-    from layertopo.studies.naitzat import _simplification
+    from layertopo.studies.naitzat_results import _simplification
 
     assert _simplification(np.array([20.0, 20, 12, 8, 4])) == {"half_depth": 3, "relative_total": 0.55}
     assert _simplification(np.array([4.0, 4, 3])) == {"half_depth": None, "relative_total": 0.875}

@@ -14,6 +14,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from layertopo.clouds import CloudKey
+
 #: Summary columns shown for the chosen cloud (per homology dimension where marked).
 INFO_COLUMNS = ("n_input", "n_unique", "n_used", "cover_radius", "h0_z_max", "pca_dims_95", "rms_radius")
 INFO_PER_DIM = ("betti_significant", "n_bars", "n_infinite", "total_persistence", "longest", "second")
@@ -84,13 +86,12 @@ def _diagram_views(
     of the essential (infinite) classes and the total number of bars."""
     views: dict[str, dict[str, Any]] = {}
     for (model, seed, epoch), arrays in diagrams.items():
-        for key, dgm in arrays.items():
-            parts = key.split("__")
-            if len(parts) != 4 or parts[2] != "all":
+        for entry, dgm in arrays.items():
+            key, dim = CloudKey.from_diagram_name(entry, model, seed, epoch)
+            if key.label != "all":
                 continue
-            layer, split, _, dim = parts
-            view = views.setdefault(f"{model}|{seed}|{epoch}|{layer}|{split}", {})
-            view[dim] = _bars(np.asarray(dgm, dtype=float).reshape(-1, 2), cap, digits)
+            view = views.setdefault(f"{model}|{seed}|{epoch}|{key.layer}|{key.split}", {})
+            view[f"h{dim}"] = _bars(np.asarray(dgm, dtype=float).reshape(-1, 2), cap, digits)
     return views
 
 

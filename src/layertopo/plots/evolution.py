@@ -23,6 +23,7 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
+from layertopo.clouds import diagram_entry
 from layertopo.plots.diagrams import plot_diagrams
 from layertopo.plots.static import CLASS_COLORS, COLORS, NO_DATA, _gap_cmap, _no_data
 from layertopo.plots.tables import summary_grid, training_band
@@ -159,7 +160,7 @@ def betti_curves(
     for ax, model in zip(axes, models, strict=True):
         drawn = False
         for color, epoch in zip(COLORS, chosen, strict=False):
-            dgm = diagrams.get((model, seed, epoch), {}).get(f"{layer}__{split}__all__h0")
+            dgm = diagrams.get((model, seed, epoch), {}).get(diagram_entry(layer, split, "all", 0))
             scale = _rms(summaries, model, seed, epoch, layer, split)
             if dgm is None or not np.isfinite(scale) or scale <= 0:
                 continue
@@ -202,17 +203,17 @@ def significant_diagrams(
         ax = axes[row, col]
         arrays = diagrams.get((model, seed, epoch), {})
         scale = _rms(summaries, model, seed, epoch, layer, split)
-        key = f"{layer}__{split}__all"
-        if f"{key}__h0" not in arrays or not np.isfinite(scale) or scale <= 0:
+        entry = {d: diagram_entry(layer, split, "all", d) for d in (0, 1)}
+        if entry[0] not in arrays or not np.isfinite(scale) or scale <= 0:
             _no_data(ax, f"{model}, epoch {epoch}")
             continue
-        marks = {0: _significant_h0(arrays[f"{key}__h0"], _row(summaries, model, seed, epoch, layer, split))}
-        if f"{key}__h1" in arrays:
+        marks = {0: _significant_h0(arrays[entry[0]], _row(summaries, model, seed, epoch, layer, split))}
+        if entry[1] in arrays:
             from layertopo.topology.significance import universal_null_pvalues
 
-            dgm = arrays[f"{key}__h1"]
+            dgm = arrays[entry[1]]
             marks[1] = significant_bars(dgm, universal_null_pvalues(dgm), config)
-        _marked_diagram(ax, {d: arrays[f"{key}__h{d}"] / scale for d in marks}, marks, f"{model}, epoch {epoch}")
+        _marked_diagram(ax, {d: arrays[entry[d]] / scale for d in marks}, marks, f"{model}, epoch {epoch}")
     fig.suptitle(f"Persistence diagrams of layer {layer} ({split} cloud, seed {seed}); large ringed = significant")
     return fig
 

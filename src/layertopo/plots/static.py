@@ -17,6 +17,7 @@ from matplotlib.colors import Colormap
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
+from layertopo.clouds import diagram_entry
 from layertopo.plots.diagrams import plot_diagrams
 from layertopo.plots.tables import (
     DISTANCE_KINDS,
@@ -271,7 +272,7 @@ def diagram_grid(
     axes = fig.subplots(len(models), len(epochs), squeeze=False)
     for (row, model), (col, epoch) in product(enumerate(models), enumerate(epochs)):
         arrays = diagrams.get((model, seed, epoch), {})
-        dgms = [arrays.get(f"{layer}__{split}__all__h{dim}") for dim in (0, 1)]
+        dgms = [arrays.get(diagram_entry(layer, split, "all", dim)) for dim in (0, 1)]
         _diagram(axes[row, col], dgms, f"{model}, epoch {epoch}")
     fig.suptitle(f"Persistence diagrams of layer {layer} ({split} cloud, seed {seed})")
     return fig

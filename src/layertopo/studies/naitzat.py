@@ -22,7 +22,7 @@ from __future__ import annotations
 import io
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, Literal
 
@@ -38,7 +38,9 @@ from layertopo.data.naitzat import NAITZAT_BETTI, NAITZAT_DATASETS
 from layertopo.data.synthetic import Dataset
 from layertopo.models.mlp import build_mlp, layer_names
 from layertopo.parallel import Executor, get_executor
+from layertopo.stages.units import Unit, run_units
 from layertopo.store import RunStore, atomic_write_bytes, atomic_write_text, read_json, write_json, write_parquet
+from layertopo.studies.naitzat_results import CLASS_NAMES, plot_betti_by_layer, results_markdown, summarise
 from layertopo.topology.batch import Cloud, CloudResult, analyze_clouds, fixed_scale_cloud
 from layertopo.training.fit import fit
 from layertopo.training.workers import train_units
@@ -46,7 +48,6 @@ from layertopo.training.workers import train_units
 log = logging.getLogger(__name__)
 
 DatasetName = Literal["D-I", "D-II", "D-III"]
-CLASS_NAMES = ("a", "b")
 
 
 class NaitzatDataset(StrictConfig):
@@ -133,11 +134,9 @@ def run_naitzat(config: NaitzatConfig, out: str | Path, *, progress: Callable[[s
     try:
         _check_same_config(store, config)
         datasets = {name: make_naitzat_dataset(name, spec, config.data_seed) for name, spec in config.datasets.items()}
-        cache: dict[str, CloudResult] = {}
         with get_executor(config.execution.n_jobs, time_limit=config.execution.time_limit) as executor:
             _train_all(store, config, executor, say)
-            for unit in units(config):
-                _betti_unit(store, config, datasets, *unit, executor, cache, say)
+            _betti_all(store, config, datasets, executor, say)
         return _summarise(store, config, datasets)
     finally:
         store.unlock()
@@ -157,14 +156,33 @@ def _check_same_config(store: RunStore, config: NaitzatConfig) -> None:
     atomic_write_text(path, text)
 
 
+def _study_units(config: NaitzatConfig, stage: str) -> dict[Unit, tuple[str, str, int]]:
+    """The units of one stage (``train`` or ``betti``), each with its (dataset, activation, seed)."""
+    return {Unit(stage, f"{d}-{a}", s): (d, a, s) for d, a, s in units(config)}
+
+
 def _train_all(store: RunStore, config: NaitzatConfig, executor: Executor, say: Callable[[str], None]) -> None:
     """Train every unit not yet finished on ``executor``; this process records them."""
-    todo = [(config, *u) for u in units(config) if not store.is_done(f"train/{unit_name(*u)}")]
+    study = _study_units(config, "train")
     hint = "Finished units are kept: run the same command again to continue."
-    for unit, (weights, row) in train_units(
-        train_unit, todo, executor, label=lambda unit: unit_name(*unit[1:]), on_death=hint
-    ):
-        _record_training(store, unit[1:], weights, row, say)
+
+    def compute(todo: list[Unit]) -> Iterator[tuple[Unit, tuple[bytes, dict[str, Any]]]]:
+        jobs = [(config, *study[unit]) for unit in todo]
+        by_job = {id(job): unit for job, unit in zip(jobs, todo, strict=True)}
+        for job, result in train_units(train_unit, jobs, executor, label=lambda j: unit_name(*j[1:]), on_death=hint):
+            yield by_job[id(job)], result
+
+    def save(unit: Unit, result: tuple[bytes, dict[str, Any]]) -> None:
+        name, (weights, row) = unit_name(*study[unit]), result
+        atomic_write_bytes(store.path("models", f"{name}.pt"), weights)
+        write_json(store.path("training", f"{name}.json"), row)
+        say(f"trained {name}: train accuracy {row['train_accuracy']:.4f}, test {row['test_accuracy']:.4f}")
+
+    def outputs(unit: Unit) -> list[Path]:
+        name = unit_name(*study[unit])
+        return [store.path("models", f"{name}.pt"), store.path("training", f"{name}.json")]
+
+    run_units(store, "training", list(study), outputs=outputs, compute=compute, save=save)
 
 
 def train_unit(config: NaitzatConfig, name: str, activation: str, seed: int) -> tuple[bytes, dict[str, Any]]:
@@ -199,17 +217,38 @@ def train_unit(config: NaitzatConfig, name: str, activation: str, seed: int) -> 
     return buffer.getvalue(), row
 
 
-def _record_training(
-    store: RunStore, unit: tuple[str, str, int], weights: bytes, row: dict[str, Any], say: Callable[[str], None]
+def _betti_all(
+    store: RunStore,
+    config: NaitzatConfig,
+    datasets: dict[str, Dataset],
+    executor: Executor,
+    say: Callable[[str], None],
 ) -> None:
-    name = unit_name(*unit)
-    atomic_write_bytes(store.path("models", f"{name}.pt"), weights)
-    write_json(store.path("training", f"{name}.json"), row)
-    store.mark_done(f"train/{name}")
-    say(f"trained {name}: train accuracy {row['train_accuracy']:.4f}, test {row['test_accuracy']:.4f}")
+    """The Betti numbers of every unit not yet finished, one unit's clouds at a time on ``executor``."""
+    study = _study_units(config, "betti")
+    cache: dict[str, CloudResult] = {}
+
+    def compute(todo: list[Unit]) -> Iterator[tuple[Unit, pd.DataFrame]]:
+        for unit in todo:
+            start = time.perf_counter()
+            rows = _betti_rows(store, config, datasets, *study[unit], executor, cache)
+            say(f"Betti numbers of {unit_name(*study[unit])}: {len(rows)} rows in {time.perf_counter() - start:.1f} s")
+            yield unit, rows
+
+    def part(unit: Unit) -> Path:
+        return store.path("betti", f"{unit_name(*study[unit])}.parquet")
+
+    run_units(
+        store,
+        "betti",
+        list(study),
+        outputs=lambda u: [part(u)],
+        compute=compute,
+        save=lambda u, t: write_parquet(part(u), t),
+    )
 
 
-def _betti_unit(
+def _betti_rows(
     store: RunStore,
     config: NaitzatConfig,
     datasets: dict[str, Dataset],
@@ -218,12 +257,9 @@ def _betti_unit(
     seed: int,
     executor: Executor,
     cache: dict[str, CloudResult],
-    say,
-) -> None:
+) -> pd.DataFrame:
+    """One row per (layer, class, homology dimension) of one unit: its fixed-scale Betti number."""
     unit = unit_name(name, activation, seed)
-    if store.is_done(f"betti/{unit}"):
-        return
-    start = time.perf_counter()
     spec, data = config.datasets[name], datasets[name]
     model = build_mlp(data.dim, spec.widths, 2, activation, seed=seed)
     model.load_state_dict(torch.load(store.path("models", f"{unit}.pt"), weights_only=True))
@@ -254,9 +290,7 @@ def _betti_unit(
                     **dim_row,
                 }
             )
-    write_parquet(store.path("betti", f"{unit}.parquet"), pd.DataFrame(rows))
-    store.mark_done(f"betti/{unit}")
-    say(f"Betti numbers of {unit}: {len(jobs)} clouds in {time.perf_counter() - start:.1f} s")
+    return pd.DataFrame(rows)
 
 
 # --- summary -------------------------------------------------------------------------------------
@@ -272,184 +306,6 @@ def _summarise(store: RunStore, config: NaitzatConfig, datasets: dict[str, Datas
     summary = summarise(betti, training, config)
     write_json(store.path("summary.json"), summary)
     atomic_write_text(store.path("results.md"), results_markdown(summary, config, datasets))
-    _plot(betti, training, config, store.path("betti_by_layer.png"))
+    plot_betti_by_layer(betti, training, config, store.path("betti_by_layer.png"))
     store.update_manifest(status="finished")
     return summary
-
-
-def betti_table(betti: pd.DataFrame) -> pd.DataFrame:
-    """One row per (dataset, activation, seed, depth, class) with columns b0, b1, b2 and total."""
-    wide = betti.pivot_table(
-        index=["dataset", "activation", "seed", "depth", "layer", "class"],
-        columns="dim",
-        values="betti",
-        aggfunc="first",
-    )
-    wide.columns = [f"b{d}" for d in wide.columns]
-    wide["total"] = wide.sum(axis=1)
-    return wide.reset_index()
-
-
-def summarise(betti: pd.DataFrame, training: pd.DataFrame, config: NaitzatConfig) -> dict[str, Any]:
-    """The numbers that check the paper's claims, per dataset (and activation).
-
-    Returns
-    -------
-    dict with, per dataset: ``input`` (Betti numbers of each class at the input, and the truth),
-    and per activation: ``runs``, ``well_trained`` (runs at or above ``config.well_trained`` training
-    accuracy), ``train_accuracy``/``test_accuracy`` (means), ``trivial_fraction`` (share of well-trained
-    runs whose last hidden layer has Betti numbers (1, 0, 0) for each class, and for both classes),
-    ``connected_fraction`` (share of well-trained runs whose last hidden layer has b0 = 1, per class),
-    ``mean_total_by_depth`` (mean total Betti number per layer, both classes summed, well-trained runs),
-    ``half_depth`` and ``relative_total`` (how fast that total falls, see ``_simplification``).
-    """
-    table = betti_table(betti)
-    out: dict[str, Any] = {"k": config.k, "scale": config.scale, "well_trained": config.well_trained, "datasets": {}}
-    for name in config.datasets:
-        truth = NAITZAT_BETTI[name]
-        rows = table[(table["dataset"] == name) & (table["depth"] == 0)]
-        dims = len(truth[0])
-        measured = {
-            c: [int(v) for v in rows[rows["class"] == c].iloc[0][[f"b{d}" for d in range(dims)]]] for c in CLASS_NAMES
-        }
-        entry: dict[str, Any] = {
-            "input": {c: {"measured": measured[c], "true": list(truth[i])} for i, c in enumerate(CLASS_NAMES)},
-            "n_points": {
-                c: int(betti[(betti["dataset"] == name) & (betti["class"] == c)]["n_points"].iloc[0])
-                for c in CLASS_NAMES
-            },
-            "activations": {},
-        }
-        for activation in config.activations:
-            entry["activations"][activation] = _activation_summary(table, training, config, name, activation)
-        out["datasets"][name] = entry
-    return out
-
-
-def _activation_summary(
-    table: pd.DataFrame, training: pd.DataFrame, config: NaitzatConfig, name: str, activation: str
-) -> dict[str, Any]:
-    runs = training[(training["dataset"] == name) & (training["activation"] == activation)]
-    good_seeds = runs[runs["train_accuracy"] >= config.well_trained]["seed"].tolist()
-    rows = table[(table["dataset"] == name) & (table["activation"] == activation) & table["seed"].isin(good_seeds)]
-    last = rows[rows["depth"] == rows["depth"].max()] if len(rows) else rows
-    trivial = {}
-    for c in CLASS_NAMES:
-        part = last[last["class"] == c]
-        trivial[c] = _fraction((part["b0"] == 1) & (part["total"] == 1))
-    connected = {c: _fraction(last[last["class"] == c]["b0"] == 1) for c in CLASS_NAMES}
-    both = last.groupby("seed").apply(lambda g: bool(((g["b0"] == 1) & (g["total"] == 1)).all()), include_groups=False)
-    by_depth = rows.groupby(["depth", "seed"])["total"].sum().groupby("depth").mean()
-    return {
-        "runs": len(runs),
-        "well_trained": len(good_seeds),
-        "train_accuracy": float(runs["train_accuracy"].mean()),
-        "test_accuracy": float(runs["test_accuracy"].mean()),
-        "trivial_fraction": {**trivial, "both": _fraction(both)},
-        "connected_fraction": connected,
-        "mean_total_by_depth": [round(float(v), 2) for v in by_depth.to_numpy()],
-        **_simplification(by_depth.to_numpy()),
-    }
-
-
-def _simplification(totals: np.ndarray) -> dict[str, float | int | None]:
-    """How fast the total Betti number falls along depth: the first hidden layer at or below half the
-    input's (``half_depth``, None if none) and the mean over hidden layers of total / input total
-    (``relative_total``: 1 = no simplification, lower = simpler sooner)."""
-    if len(totals) < 2 or totals[0] <= 0:
-        return {"half_depth": None, "relative_total": None}
-    below = np.flatnonzero(totals[1:] <= totals[0] / 2)
-    return {
-        "half_depth": int(below[0]) + 1 if len(below) else None,
-        "relative_total": round(float(np.mean(totals[1:] / totals[0])), 3),
-    }
-
-
-def _fraction(mask: pd.Series) -> float | None:
-    return float(mask.mean()) if len(mask) else None
-
-
-def results_markdown(summary: dict[str, Any], config: NaitzatConfig, datasets: dict[str, Dataset]) -> str:
-    """``summary`` as the Markdown tables of ``results.md`` (and of docs/naitzat.md)."""
-    lines = [
-        f"# Naitzat et al. (2020) reproduced: k = {summary['k']}, scale = {summary['scale']} hops",
-        "",
-        f"Seeds: {config.seeds}; a run counts as trained when its training accuracy is at least {config.well_trained}.",
-        "",
-        "## Input Betti numbers per class",
-        "",
-        "| dataset | points (a / b) | class a measured | class a true | class b measured | class b true |",
-        "|---|---|---|---|---|---|",
-    ]
-    for name, entry in summary["datasets"].items():
-        i, n = entry["input"], entry["n_points"]
-        lines.append(
-            f"| {name} | {n['a']} / {n['b']} | {tuple(i['a']['measured'])} | {tuple(i['a']['true'])} "
-            f"| {tuple(i['b']['measured'])} | {tuple(i['b']['true'])} |"
-        )
-    lines += [
-        "",
-        "## Trained networks",
-        "",
-        "| dataset | activation | widths | trained / runs | train acc | test acc "
-        "| last hidden layer (1,0,0): a / b / both | last hidden layer b0 = 1: a / b |",
-        "|---|---|---|---|---|---|---|---|",
-    ]
-    for name, entry in summary["datasets"].items():
-        for activation, s in entry["activations"].items():
-            t = s["trivial_fraction"]
-            lines.append(
-                f"| {name} | {activation} | {config.datasets[name].widths} | {s['well_trained']} / {s['runs']} "
-                f"| {s['train_accuracy']:.4f} | {s['test_accuracy']:.4f} "
-                f"| {_pct(t['a'])} / {_pct(t['b'])} / {_pct(t['both'])} "
-                f"| {_pct(s['connected_fraction']['a'])} / {_pct(s['connected_fraction']['b'])} |"
-            )
-    lines += ["", "## Mean total Betti number (both classes) by layer, trained runs", ""]
-    depth = max(len(s["mean_total_by_depth"]) for e in summary["datasets"].values() for s in e["activations"].values())
-    header = ["input", *[f"h{d}" for d in range(1, depth)], "half at", "hidden / input"]
-    lines.append("| dataset | activation | " + " | ".join(header) + " |")
-    lines.append("|---|---|" + "---|" * len(header))
-    for name, entry in summary["datasets"].items():
-        for activation, s in entry["activations"].items():
-            totals = [f"{v:g}" for v in s["mean_total_by_depth"]] + ["-"] * (depth - len(s["mean_total_by_depth"]))
-            half = "-" if s["half_depth"] is None else f"h{s['half_depth']}"
-            relative = "-" if s["relative_total"] is None else f"{s['relative_total']:.2f}"
-            lines.append(f"| {name} | {activation} | " + " | ".join([*totals, half, relative]) + " |")
-    lines += [
-        "",
-        "*half at*: the first hidden layer whose mean total is at most half the input's; *hidden / input*: the "
-        "mean over hidden layers of total / input total (lower: simpler sooner).",
-    ]
-    lines += ["", *[f"- {d.name}: {d.description}" for d in datasets.values()], ""]
-    return "\n".join(lines)
-
-
-def _pct(value: float | None) -> str:
-    return "-" if value is None else f"{100 * value:.0f}%"
-
-
-def _plot(betti: pd.DataFrame, training: pd.DataFrame, config: NaitzatConfig, path: Path) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    from layertopo.store import atomic_write_bytes as write
-
-    table = betti_table(betti)
-    fig, axes = plt.subplots(1, len(config.datasets), figsize=(4.5 * len(config.datasets), 3.6), squeeze=False)
-    for ax, name in zip(axes[0], config.datasets, strict=True):
-        for activation in config.activations:
-            rows = table[(table["dataset"] == name) & (table["activation"] == activation)]
-            per_seed = rows.groupby(["seed", "depth"])["total"].sum().unstack("depth")
-            mean = per_seed.mean(axis=0)
-            ax.plot(mean.index, mean.to_numpy(), marker="o", label=activation)
-            ax.fill_between(mean.index, per_seed.min(axis=0), per_seed.max(axis=0), alpha=0.2)
-        ax.set(title=name, xlabel="layer (0 = input)", ylabel="total Betti number (both classes)", yscale="symlog")
-        ax.legend()
-    fig.suptitle(f"k-NN Betti numbers (k = {config.k}, {config.scale} hops): mean and range over seeds")
-    fig.tight_layout()
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=110)
-    plt.close(fig)
-    write(path, buffer.getvalue())

@@ -1,0 +1,38 @@
+"""A plain script calling ``layertopo.analyze`` with default settings needs no ``if __name__ == "__main__":``
+guard: run as a file or fed on stdin it succeeds and leaves no child process (issue 16; before, it died with
+``BrokenProcessPool`` because the call started a process pool). Timing: benchmarks/plain_script.py."""
+
+import subprocess
+import sys
+
+import pytest
+
+sys.path.insert(0, str(__import__("pathlib").Path(__file__).resolve().parents[2] / "benchmarks"))
+from plain_script import SCRIPT  # noqa: E402 - the benchmark's own script, so both run the same code
+
+
+@pytest.mark.parametrize("how", ["file", "stdin"])
+def test_a_guardless_script_runs_in_its_own_process_and_leaves_no_child(tmp_path, how):
+    code = SCRIPT.format(extra="")
+    if how == "file":
+        path = tmp_path / "plain.py"
+        path.write_text(code)
+        done = subprocess.run([sys.executable, str(path)], capture_output=True, text=True, timeout=300)
+    else:
+        done = subprocess.run([sys.executable, "-"], input=code, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    seconds, children, rows = done.stdout.split()
+    assert int(children) == 0
+    assert int(rows) == 2 * (2 + 10)  # two layers: H0 and H1 of all digits, H0 of each of the ten classes
+    assert "BrokenProcessPool" not in done.stderr and float(seconds) > 0
+
+
+def test_a_time_limit_without_workers_is_refused_with_the_way_out():
+    import numpy as np
+    import torch
+
+    import layertopo
+
+    net = torch.nn.Sequential(torch.nn.Linear(3, 4))
+    with pytest.raises(ValueError, match=r"time_limit=5 needs worker processes .* pass n_jobs=1 or more"):
+        layertopo.analyze(net, np.zeros((10, 3), dtype="float32"), time_limit=5)

@@ -1,0 +1,77 @@
+"""The runner of a run's units: a unit is finished when it is marked and its files can be read; a resume
+computes only the others (the distance stage included: before issue 16 a resume recomputed every distance)."""
+
+import json
+
+import pandas as pd
+
+from layertopo.pipeline import run_experiment
+from layertopo.stages import distances
+from layertopo.stages.units import Unit, pending, run_units
+from layertopo.store import RunStore, readable, write_parquet
+
+
+def test_a_unit_is_pending_until_marked_with_every_output_readable(tmp_path):
+    store = RunStore(tmp_path)
+    units = [Unit("distances", "good", 0), Unit("topology", "good", 0, 5)]
+    assert [u.mark for u in units] == ["distances/good/0", "topology/good/0/5"]
+    outputs = {units[0]: [tmp_path / "a.parquet"], units[1]: [tmp_path / "b.parquet", tmp_path / "b.json"]}
+    write_parquet(tmp_path / "a.parquet", pd.DataFrame({"x": [1]}))
+    assert pending(store, units, outputs.get) == units  # written but not marked
+    store.mark_done(units[0].mark)
+    store.mark_done(units[1].mark)
+    assert pending(store, units, outputs.get) == [units[1]]  # marked, but b's files are missing
+    write_parquet(tmp_path / "b.parquet", pd.DataFrame({"x": [2]}))
+    (tmp_path / "b.json").write_text('{"half": ')
+    assert not readable(tmp_path / "b.json") and pending(store, units, outputs.get) == [units[1]]
+    (tmp_path / "b.json").write_text(json.dumps({"whole": True}))
+    assert pending(store, units, outputs.get) == []
+
+
+def test_run_units_saves_and_marks_each_unit_as_it_completes_and_reports_progress(tmp_path):
+    store = RunStore(tmp_path)
+    units = [Unit("probes", "m", seed) for seed in range(3)]
+    store.mark_done(units[1].mark)
+    write_parquet(tmp_path / "1.parquet", pd.DataFrame({"seed": [1]}))
+    computed, progress = [], []
+
+    def compute(todo):
+        computed.extend(todo)
+        for unit in reversed(todo):  # completion order need not be the list's
+            yield unit, pd.DataFrame({"seed": [unit.seed]})
+
+    run_units(
+        store,
+        "probes",
+        units,
+        outputs=lambda u: [tmp_path / f"{u.seed}.parquet"],
+        compute=compute,
+        save=lambda u, frame: write_parquet(tmp_path / f"{u.seed}.parquet", frame),
+        progress=lambda *args: progress.append(args),
+    )
+    assert computed == [units[0], units[2]]
+    assert progress == [("probes", 1, 3), ("probes", 2, 3), ("probes", 3, 3)]
+    assert store.read_manifest()["finished"] == ["probes/m/1", "probes/m/2", "probes/m/0"]
+
+
+def test_a_resume_computes_only_the_distance_units_that_did_not_finish(tmp_path, tiny_config, monkeypatch):
+    config = tiny_config.model_copy(update={"execution": tiny_config.execution.model_copy(update={"n_jobs": None})})
+    first = run_experiment(config, tmp_path / "run", build_report=False)
+    table = pd.read_parquet(tmp_path / "run" / "distances.parquet")
+    store = RunStore(tmp_path / "run")
+    manifest = store.read_manifest()  # as if the run had been killed after the first distance unit
+    manifest["finished"] = [u for u in manifest["finished"] if not u.startswith("distances/") or u.endswith("good/0")]
+    store.update_manifest(finished=manifest["finished"])
+    calls = []
+    real = distances.distance_rows
+
+    def counted(*args):
+        calls.append(args[2])  # the unit's layers
+        return real(*args)
+
+    monkeypatch.setattr(distances, "distance_rows", counted)
+    again = run_experiment(config, tmp_path / "run", build_report=False)
+    units = len(config.models) * len(config.training.seeds)
+    assert len(calls) == units - 1  # every unit but the finished one
+    pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "run" / "distances.parquet"), table)
+    pd.testing.assert_frame_equal(again.summaries, first.summaries)
