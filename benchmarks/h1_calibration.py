@@ -2,7 +2,7 @@
 
 The Bobrowski-Skraba null behind the H1 rule assumes independent points; the pipeline hands it 500
 farthest-point landmarks of a larger cloud, which are spread more evenly than independent points. This
-measures the rule where it is used (layertopo.topology.calibration.H1_FAMILIES): clouds of 1000-2000 points
+measures the rule where it is used (layertopo.studies.known_shapes.H1_FAMILIES): clouds of 1000-2000 points
 in R^12 and R^64, subsampled to 500 landmarks (the default TopologyConfig), then H1 and its significance.
 
 - null families (no loop): a standard Gaussian, a uniform ball, the sphere S^11 (rotated into R^64):
@@ -24,7 +24,7 @@ import numpy as np
 from joblib import Parallel, delayed
 
 from layertopo.config import TopologyConfig
-from layertopo.topology.calibration import H1_FAMILIES, h1_trial
+from layertopo.studies.known_shapes import H1_FAMILIES, h1_trial
 
 SUBSAMPLERS = ("maxmin", "random")
 

@@ -1,6 +1,6 @@
 """Recovery rate of the significant Betti numbers on clouds of known topology, per family.
 
-Reference: the true Betti numbers of each family (layertopo.topology.calibration.FAMILIES): the shapes of
+Reference: the true Betti numbers of each family (layertopo.studies.known_shapes.FAMILIES): the shapes of
 layertopo.data.shapes (circle, 2-sphere, torus, figure eight, three clusters, S^(d-1)), 2-5 Gaussian blobs
 (equal or 9:1 sizes) and single Gaussians and uniform balls in R^2, R^12, R^64 and R^256. Every instance
 goes through the pipeline's own path (diagrams_for_config + significant_features) with the default
@@ -22,7 +22,7 @@ import numpy as np
 from joblib import Parallel, delayed
 
 from layertopo.config import TopologyConfig
-from layertopo.topology.calibration import BLOB_DIMS, FAMILIES, resolvable_separation, separation_curve, trial
+from layertopo.studies.known_shapes import BLOB_DIMS, FAMILIES, resolvable_separation, separation_curve, trial
 
 
 def timed_trial(family: str, i: int, config: TopologyConfig) -> tuple[tuple[int, ...], tuple[int, ...], float]:

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from layertopo.config import TopologyConfig
-from layertopo.topology.distances import Metric, diagram_distance, pairwise_distances
+from layertopo.topology.distances import Metric, check_diagram, distances_of_pairs, pairwise_distances
 
 if TYPE_CHECKING:
     import torch
@@ -161,6 +161,7 @@ def compare(
     label: str = "all",
     scale: bool = True,
     order: float = 1.0,
+    n_jobs: int | None = None,
 ) -> pd.DataFrame:
     """Distances between the persistence diagrams of layers.
 
@@ -181,6 +182,9 @@ def compare(
         so layers of different size compare by shape; False compares raw diagrams.
     order : float
         Exponent of the Wasserstein distance.
+    n_jobs : int, optional
+        Worker processes for the pairs (-1: every core), stopped before returning; None computes them in this
+        process.
 
     Returns
     -------
@@ -191,12 +195,12 @@ def compare(
     """
     left = _layer_diagrams(a, dim, label, scale)
     if b is None:
-        values = pairwise_distances([_or_empty(d) for d in left.values()], metric, order=order)
+        values = pairwise_distances([_or_empty(d) for d in left.values()], metric, order=order, n_jobs=n_jobs)
         return _frame(values, left, left, ("layer", "layer"))
     right = _layer_diagrams(b, dim, label, scale)
-    values = np.array(
-        [[diagram_distance(_or_empty(p), _or_empty(q), metric, order) for q in right.values()] for p in left.values()]
-    )
+    dgms = [check_diagram(_or_empty(d), f"layer {name}") for name, d in [*left.items(), *right.items()]]
+    pairs = [(i, len(left) + j) for i in range(len(left)) for j in range(len(right))]
+    values = distances_of_pairs(dgms, pairs, metric, order, n_jobs)
     return _frame(values.reshape(len(left), len(right)), left, right, ("layer_a", "layer_b"))
 
 

@@ -7,6 +7,7 @@ import torch
 from torch import nn
 
 import layertopo
+from layertopo.topology import wasserstein_distance
 from layertopo.topology.batch import analyze_cloud
 
 FAST = layertopo.TopologyConfig(maxdim=1, max_points=120)
@@ -99,6 +100,26 @@ def test_compare_two_analyses_layer_by_layer(blobs_analysis):
     assert distances.index.name == "layer_a" and distances.columns.name == "layer_b"
     assert (distances.to_numpy() > 0).all() and np.isfinite(distances.to_numpy()).all()
     assert list(other.summaries["label"].unique()) == ["all"]
+    scaled = [
+        analysis.diagrams[layer, "all"][0] / _rms(analysis, layer)
+        for analysis, layer in ((blobs_analysis, "0"), (other, "input"))
+    ]
+    assert distances.loc["0", "input"] == pytest.approx(wasserstein_distance(*scaled))
+
+
+def _rms(analysis, layer):
+    rows = analysis.summaries
+    return rows[(rows["layer"] == layer) & (rows["label"] == "all") & (rows["dim"] == 0)]["rms_radius"].iloc[0]
+
+
+def test_compare_in_worker_processes_gives_the_same_matrices(blobs_analysis):
+    X, y = two_blobs(seed=1)
+    other = layertopo.analyze(doubling_model(), X, y, ["input", "0"], topology=FAST, per_class=False, n_jobs=2)
+    for b in (None, other):
+        serial = layertopo.compare(blobs_analysis, b, metric="wasserstein", dim=0)
+        pd.testing.assert_frame_equal(
+            layertopo.compare(blobs_analysis, b, metric="wasserstein", dim=0, n_jobs=2), serial
+        )
 
 
 def test_compare_rejects_what_was_not_computed(blobs_analysis):

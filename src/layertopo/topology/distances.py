@@ -276,7 +276,18 @@ def pairwise_distances(
     dgms = [check_diagram(d, f"diagrams[{i}]") for i, d in enumerate(diagrams)]
     n = len(dgms)
     rows, cols = np.triu_indices(n, k=1)
-    pairs = list(zip(rows.tolist(), cols.tolist(), strict=True))
+    values = distances_of_pairs(dgms, list(zip(rows.tolist(), cols.tolist(), strict=True)), metric, order, n_jobs)
+    out = np.zeros((n, n))
+    out[rows, cols] = values
+    out[cols, rows] = values
+    return out
+
+
+def distances_of_pairs(
+    dgms: list[np.ndarray], pairs: list[tuple[int, int]], metric: Metric, order: float, n_jobs: int | None
+) -> np.ndarray:
+    """``diagram_distance(dgms[i], dgms[j])`` for each pair ``(i, j)``, shape ``(len(pairs),)``, in this process
+    (``n_jobs=None``) or in worker processes (``layertopo.parallel``), chunked a few chunks per worker."""
     from layertopo.parallel import Done, get_executor
 
     with get_executor(n_jobs) as executor:
@@ -287,10 +298,7 @@ def pairwise_distances(
         if not isinstance(outcome, Done):
             raise RuntimeError(f"a worker computing diagram distances ended without a result ({outcome})")
         values[k :: len(chunks)] = outcome.value
-    out = np.zeros((n, n))
-    out[rows, cols] = values
-    out[cols, rows] = values
-    return out
+    return values
 
 
 def _pair_distances(dgms: list[np.ndarray], pairs: list[tuple[int, int]], metric: Metric, order: float) -> list[float]:

@@ -3,7 +3,7 @@
 Raw Betti counts of sparse, high-dimensional clouds are noise: at any fixed scale almost every point of
 500 samples of S^11 is its own component, and a threshold relative to the diameter is hidden by a few
 outliers. Both rules below are scale-free (they compare lengths by their ratios) and are validated on
-clouds of known topology in R^2 to R^256 (``layertopo.topology.calibration``, ``docs/significance.md``).
+clouds of known topology in R^2 to R^256 (``layertopo.studies.known_shapes``, ``docs/significance.md``).
 
 **H0 (components): merges that stand out from the edges that built the components.** Single linkage
 merges two components at the length ``h`` of a minimum-spanning-tree edge. A merge is significant when

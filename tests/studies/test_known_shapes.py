@@ -9,7 +9,7 @@ import pytest
 
 from layertopo.config import TopologyConfig
 from layertopo.data.shapes import gaussian_blobs
-from layertopo.topology.calibration import (
+from layertopo.studies.known_shapes import (
     FAMILIES,
     H1_FAMILIES,
     blob_parameters,
