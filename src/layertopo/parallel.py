@@ -181,16 +181,26 @@ class LocalPool(Executor):
         if self._pool is None or not self._pool.active:
             self.close()
             threads = max((os.cpu_count() or 1) // self.n_workers, 1)  # like joblib: no oversubscription
+            context = _context(self.start)
+            server = _fork_server() if context.get_start_method() == "forkserver" else None
+            self._own_server = server is not None and getattr(server, "_forkserver_pid", 0) is None
             self._pool = ProcessPool(
-                max_workers=self.n_workers, context=_context(self.start), initializer=worker_setup, initargs=(threads,)
+                max_workers=self.n_workers, context=context, initializer=worker_setup, initargs=(threads,)
             )
         return self._pool
 
     def close(self) -> None:
+        """Stop the workers, and the fork server too when this pool started it (it holds ~200 MiB of imports)."""
         if self._pool is not None:
             self._pool.stop()
             self._pool.join()
             self._pool = None
+        if getattr(self, "_own_server", False):
+            server = _fork_server()
+            stop = getattr(server, "_stop", None)  # CPython's own (private) way to end it; absent: it stays idle
+            if stop is not None:
+                stop()
+            self._own_server = False
 
 
 def _pool_outcome(future: Future, time_limit: float | None) -> Outcome:
@@ -205,6 +215,13 @@ def _pool_outcome(future: Future, time_limit: float | None) -> Outcome:
         return TimedOut(time_limit)
     except ProcessExpired as exc:
         return Died(f"worker process died with exit code {exc.exitcode}")
+
+
+def _fork_server() -> Any:
+    """The interpreter's fork server object (started on first use by a pool with the forkserver context)."""
+    from multiprocessing import forkserver
+
+    return getattr(forkserver, "_forkserver", None)
 
 
 def _context(start: str) -> multiprocessing.context.BaseContext:
