@@ -78,6 +78,7 @@ def run(
 def report(
     run_dir: Annotated[Path, typer.Argument(help="A run folder.")],
     n_jobs: Annotated[int, typer.Option("--n-jobs", "-j", min=1, help="Processes that draw the figures.")] = 2,
+    svg: Annotated[bool, typer.Option("--svg", help="Also write each figure as SVG (vector) in figures/.")] = False,
 ) -> None:
     """Rebuild report.html and figures/ from a run folder's stored tables."""
     from layertopo.processes import WorkerDied
@@ -85,7 +86,7 @@ def report(
     from layertopo.store import StoreError
 
     try:
-        path = build_report(run_dir, n_jobs=n_jobs)
+        path = build_report(run_dir, n_jobs=n_jobs, svg=svg)
     except (FileNotFoundError, StoreError, WorkerDied) as exc:
         console.print(f"[red]Error:[/red] {exc}")
         raise typer.Exit(1) from None

@@ -13,17 +13,16 @@ topology, training or config. Three executors:
     A pebble ``ProcessPool``. The PH engines are C++ that ignores signals and can run for minutes or allocate
     until the OS steps in, so an item past ``time_limit`` has its worker killed and replaced (``TimedOut``); a
     worker that dies (killed, out of memory) gives ``Died`` and the pool goes on. Workers are forked from a
-    fork server (a fresh interpreter that has imported the engines once, so they share those pages) where the
-    platform has one, else spawned; the caller itself is never forked (it may hold torch and its threads).
-    Each worker asks Linux to kill it when the caller dies, and runs BLAS/OpenMP at ``cores // n_jobs``
-    threads. The workers stay up between ``map`` calls until ``close`` (or the end of a ``with`` block).
+    fork server (a fresh interpreter that imported the engines once; the caller, which may hold torch and its
+    threads, is never forked), die with the caller, and run BLAS/OpenMP at ``cores // n_jobs`` threads. They
+    stay up between ``map`` calls until ``close`` (or the end of a ``with`` block), which also stops the fork
+    server if this pool started it.
 
 ``DaskExecutor`` (a scheduler address, or a ``LocalCluster`` started here)
     Items are submitted with their data, so the function must be importable by the workers. Dask can only
-    time a task out on the client side: an item that has *run* longer than ``time_limit`` (counted from the
-    moment its worker starts it) is recorded as ``TimedOut`` and cancelled, and its worker restarted (the
-    engine cannot be interrupted; a restart needs a nanny, which ``LocalCluster`` and ``dask worker`` have). A
-    worker that dies is restarted by its nanny and the item retried; after
+    time a task out on the client side: an item that has *run* longer than ``time_limit`` is ``TimedOut``,
+    cancelled, and its worker restarted (a restart needs a nanny, which ``LocalCluster`` and ``dask worker``
+    have). A worker that dies is restarted by its nanny and the item retried; after
     ``distributed.scheduler.allowed-failures`` deaths the item is ``Died``.
 
 An exception raised by the function itself is a bug: it propagates (after the queued items are dropped).
@@ -42,7 +41,7 @@ from concurrent.futures import as_completed as futures_completed
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
-from layertopo.processes import usable_jobs, worker_setup
+from layertopo.processes import effective_n_jobs, usable_jobs, worker_setup
 
 if TYPE_CHECKING:
     from distributed import Client, LocalCluster
@@ -225,9 +224,7 @@ def _fork_server() -> Any:
 
 
 def _context(start: str) -> multiprocessing.context.BaseContext:
-    """A fork server that has imported ``WORKER_PRELOAD`` (POSIX), else spawn. Forking the caller is unsafe
-    (it may hold torch and its threads), but the fork server is a fresh interpreter: it imports numpy, scipy,
-    giotto-ph and scikit-learn once (~190 MiB) and its children share those pages copy-on-write."""
+    """A fork server that has imported ``WORKER_PRELOAD`` (its children share those ~190 MiB), else spawn."""
     if start != "forkserver" or "forkserver" not in multiprocessing.get_all_start_methods():
         return multiprocessing.get_context("spawn")
     context = multiprocessing.get_context("forkserver")
@@ -372,16 +369,6 @@ def _announced(function: Callable[..., Any], topic: str | None, index: int, args
         worker = get_worker()
         worker.log_event(topic, (index, worker.address))
     return function(*args)
-
-
-def effective_n_jobs(n_jobs: int | None) -> int:
-    """Worker count of an ``n_jobs`` setting, scikit-learn's way: None is 1, -1 every core, -2 all but one."""
-    if n_jobs is None:
-        return 1
-    if n_jobs == 0:
-        raise ValueError("n_jobs=0 runs nothing: use None (this process), a positive count or -1 (every core)")
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    return n_jobs if n_jobs > 0 else max(cores + 1 + n_jobs, 1)
 
 
 def get_executor(

@@ -4,6 +4,7 @@ can use, and the error raised when one dies. The processes themselves are starte
 from __future__ import annotations
 
 import multiprocessing
+import os
 
 
 class WorkerDied(RuntimeError):
@@ -13,7 +14,6 @@ class WorkerDied(RuntimeError):
 def usable_jobs(n_jobs: int, what: str = "n_jobs") -> int:
     """``n_jobs`` capped at the cores this process may use, with a warning when it asks for more: more worker
     processes than cores only add memory and switching (``n_jobs=32`` started 35 processes on 2)."""
-    import os
     import warnings
 
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
@@ -28,7 +28,6 @@ def die_with_parent() -> None:
     ``kill -9`` leaves no worker behind writing files (they went on for 31 s and lived 300 s before). Run
     first thing in every worker (pool initializers); elsewhere than Linux it does nothing."""
     import ctypes
-    import os
     import signal
     import sys
 
@@ -49,3 +48,13 @@ def worker_setup(threads: int = 1) -> None:
 
     die_with_parent()
     threadpool_limits(threads)
+
+
+def effective_n_jobs(n_jobs: int | None) -> int:
+    """Worker count of an ``n_jobs`` setting, scikit-learn's way: None is 1, -1 every core, -2 all but one."""
+    if n_jobs is None:
+        return 1
+    if n_jobs == 0:
+        raise ValueError("n_jobs=0 runs nothing: use None (this process), a positive count or -1 (every core)")
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return n_jobs if n_jobs > 0 else max(cores + 1 + n_jobs, 1)

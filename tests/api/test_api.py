@@ -151,26 +151,3 @@ def test_a_dead_layer_is_flagged_and_compares_as_nan():
     rejected = layertopo.analyze(nn.Sequential(nn.Identity()), nan_input, layers=["0"], topology=FAST)
     assert rejected.summaries["flags"].eq("rejected").all()
     assert np.isnan(layertopo.compare(analysis, rejected).to_numpy()).all()
-
-
-GUARDLESS = """
-import numpy as np, torch, layertopo
-net = torch.nn.Sequential(torch.nn.Linear(3, 8), torch.nn.ReLU(), torch.nn.Linear(8, 2))
-X = np.random.default_rng(0).normal(size=(120, 3)).astype(np.float32)
-result = layertopo.analyze(net, X, (X[:, 0] > 0).astype(int), layers=["0", "2"])
-print(len(result.summaries), int(result.summaries["betti_significant"].ge(0).all()))
-"""
-
-
-@pytest.mark.parametrize("how", ["file", "stdin"])
-def test_a_plain_script_without_a_main_guard_runs_analyze_in_its_own_process(tmp_path, how):
-    """Issue 16: the documentation's first example died with BrokenProcessPool in a script without a guard."""
-    import subprocess
-    import sys
-
-    script = tmp_path / "script.py"
-    script.write_text(GUARDLESS)
-    argv, stdin = ([sys.executable, str(script)], None) if how == "file" else ([sys.executable, "-"], GUARDLESS)
-    done = subprocess.run(argv, input=stdin, capture_output=True, text=True, timeout=120, cwd=tmp_path)
-    assert done.returncode == 0, done.stderr[-2000:]
-    assert done.stdout.split() == ["8", "1"]  # 2 layers x (all classes: H0 and H1; each of 2 classes: H0)

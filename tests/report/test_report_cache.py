@@ -35,12 +35,20 @@ def test_a_rebuild_reuses_the_figures_until_an_input_changes(quick_run, tmp_path
     first = build_report(run).read_text()
     assert calls == {"static": 1, "interactive": 1}
     assert (run / "figures" / STATIC_KEY).read_text().strip() == figure_inputs_key(load_run(run))
-    svg = (run / "figures" / "training_curves.svg").stat().st_mtime_ns
+    png = (run / "figures" / "training_curves.png").stat().st_mtime_ns
+    assert not (run / "figures" / "training_curves.svg").exists()
 
     second = build_report(run).read_text()
     assert calls == {"static": 1, "interactive": 1}  # nothing drawn again
     assert _without_timing(second) == _without_timing(first)
-    assert (run / "figures" / "training_curves.svg").stat().st_mtime_ns == svg
+    assert (run / "figures" / "training_curves.png").stat().st_mtime_ns == png
+
+    build_report(run, svg=True)  # the SVGs are missing: the static figures are drawn again, in both formats
+    assert calls == {"static": 2, "interactive": 1}
+    svg = (run / "figures" / "training_curves.svg").read_text()
+    assert svg.lstrip().startswith("<?xml") and "<svg" in svg
+    build_report(run, svg=True)
+    assert calls == {"static": 2, "interactive": 1}
 
     key = figure_inputs_key(load_run(run))
     names = list(report_build.static_figure_builders(load_run(run)))

@@ -55,8 +55,10 @@ _WORKER_RUNS: dict[str, RunData] = {}
 GLANCE = ("comparison", "separation", "no_separation", "onset", "probe")
 
 
-def build_report(run_dir: str | Path, *, n_jobs: int | None = None, executor: Executor | None = None) -> Path:
-    """Write ``figures/*.png|svg`` and ``report.html`` for the run in ``run_dir``; return the report path.
+def build_report(
+    run_dir: str | Path, *, n_jobs: int | None = None, executor: Executor | None = None, svg: bool = False
+) -> Path:
+    """Write ``figures/*.png`` (and ``.svg``) and ``report.html`` for the run in ``run_dir``; return its path.
 
     Parameters
     ----------
@@ -64,6 +66,8 @@ def build_report(run_dir: str | Path, *, n_jobs: int | None = None, executor: Ex
     n_jobs : processes that draw the static figures (None or 1: all in this process; -1: every core); with
         more, this process builds the interactive figures and findings meanwhile
     executor : draw on this executor instead (``layertopo.parallel``; the run passes its own)
+    svg : also write each static figure as SVG (vector, for papers; it adds about 60 % to the drawing time,
+        so the report, which embeds the PNGs, leaves it out unless asked)
 
     Raises
     ------
@@ -75,13 +79,14 @@ def build_report(run_dir: str | Path, *, n_jobs: int | None = None, executor: Ex
     run = load_run(run_dir)
     names = list(static_figure_builders(run))
     key = figure_inputs_key(run)
-    if static_figures_current(run, key, names):  # nothing they are drawn from changed (layertopo.report.cache)
+    formats = ("png", "svg") if svg else ("png",)
+    if static_figures_current(run, key, names, formats):  # nothing they are drawn from changed (report.cache)
         context = report_context(run, key=key)
     elif executor is None:
         with get_executor(n_jobs) as executor:
-            context = _draw_and_read(run, key, names, executor)
+            context = _draw_and_read(run, key, names, executor, formats)
     else:
-        context = _draw_and_read(run, key, names, executor)
+        context = _draw_and_read(run, key, names, executor, formats)
     context["evolution_figures"] = {name: _png_data_uri(run.root, name) for name in evolution_figure_names(run)}
     context["build_seconds"] = time.perf_counter() - started
     env = Environment(loader=PackageLoader("layertopo", "report/templates"), autoescape=True)
@@ -92,15 +97,18 @@ def build_report(run_dir: str | Path, *, n_jobs: int | None = None, executor: Ex
     return path
 
 
-def _draw_and_read(run: RunData, key: str, names: list[str], executor: Executor) -> dict[str, Any]:
+def _draw_and_read(
+    run: RunData, key: str, names: list[str], executor: Executor, formats: tuple[str, ...]
+) -> dict[str, Any]:
     """Draw the static figures on ``executor`` (one item per figure: the workers balance themselves) while this
     process builds the report's context; the workers' figure warnings are raised here, where the caller sees
     them. In this process the figures are drawn from the tables already read."""
     if isinstance(executor, InProcess):
-        save_static_figures(run, names)
+        save_static_figures(run, names, formats)
         context = report_context(run, key=key)
     else:
-        outcomes = executor.as_completed(save_static_figures, [(str(run.root), [name]) for name in names])
+        items = [(str(run.root), [name], formats) for name in names]
+        outcomes = executor.as_completed(save_static_figures, items)
         context = report_context(run, key=key)
         failures = [message for index, outcome in outcomes for message in _drawn(names[index], outcome, run)]
         for message in failures:
@@ -120,8 +128,8 @@ def _drawn(name: str, outcome: Outcome, run: RunData) -> list[str]:
     )
 
 
-def save_static_figures(run: RunData | str, names: list[str]) -> list[str]:
-    """Draw the static figures ``names`` and write each as ``figures/<name>.png`` and ``.svg``.
+def save_static_figures(run: RunData | str, names: list[str], formats: tuple[str, ...] = ("png",)) -> list[str]:
+    """Draw the static figures ``names`` and write each as ``figures/<name>.<format>`` for each of ``formats``.
 
     Parameters
     ----------
@@ -142,7 +150,7 @@ def save_static_figures(run: RunData | str, names: list[str]) -> list[str]:
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         for name in names:
-            _save_static(store, name, _guarded(name, builders[name], _failed_matplotlib))
+            _save_static(store, name, _guarded(name, builders[name], _failed_matplotlib), formats)
     messages = [str(w.message) for w in caught if "could not be built" in str(w.message)]
     for w in caught:  # anything else is passed on unchanged
         if "could not be built" not in str(w.message):
@@ -351,9 +359,9 @@ def _escape(text: str) -> str:
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
-def _save_static(store: RunStore, name: str, fig: Figure) -> None:
-    """Write ``figures/<name>.png`` and ``.svg``."""
-    for fmt in ("png", "svg"):
+def _save_static(store: RunStore, name: str, fig: Figure, formats: tuple[str, ...]) -> None:
+    """Write ``figures/<name>.<format>`` for each of ``formats`` (PNG first: later ones reuse its layout)."""
+    for fmt in formats:
         buffer = io.BytesIO()
         fig.savefig(buffer, format=fmt, dpi=FIGURE_DPI)
         fig.set_layout_engine("none")  # keep the first save's layout: the second save skips the layout pass

@@ -53,12 +53,12 @@ def figure_inputs_key(run: RunData) -> str:
     return digest.hexdigest()
 
 
-def static_figures_current(run: RunData, key: str, names: list[str]) -> bool:
-    """Whether ``figures/`` holds a PNG and an SVG of every figure in ``names``, drawn for ``key``."""
+def static_figures_current(run: RunData, key: str, names: list[str], formats: tuple[str, ...] = ("png",)) -> bool:
+    """Whether ``figures/`` holds every figure in ``names`` in each of ``formats``, drawn for ``key``."""
     figures = run.root / "figures"
     if _read(figures / STATIC_KEY) != key:
         return False
-    return all((figures / f"{name}.{fmt}").is_file() for name in names for fmt in ("png", "svg"))
+    return all((figures / f"{name}.{fmt}").is_file() for name in names for fmt in formats)
 
 
 def remember_static_figures(run: RunData, key: str) -> None:
