@@ -8,23 +8,15 @@ import sys
 import pytest
 
 sys.path.insert(0, str(__import__("pathlib").Path(__file__).resolve().parents[2] / "benchmarks"))
-from plain_script import SCRIPT  # noqa: E402 - the benchmark's own script, so both run the same code
+from plain_script import SCRIPT, run  # noqa: E402 - the benchmark's own script and runner: both run the same
 
 
 @pytest.mark.parametrize("how", ["file", "stdin"])
 def test_a_guardless_script_runs_in_its_own_process_and_leaves_no_child(tmp_path, how):
-    code = SCRIPT.format(extra="")
-    if how == "file":
-        path = tmp_path / "plain.py"
-        path.write_text(code)
-        done = subprocess.run([sys.executable, str(path)], capture_output=True, text=True, timeout=300)
-    else:
-        done = subprocess.run([sys.executable, "-"], input=code, capture_output=True, text=True, timeout=300)
-    assert done.returncode == 0, done.stderr
-    seconds, children, rows = done.stdout.split()
-    assert int(children) == 0
-    assert int(rows) == 2 * (2 + 10)  # two layers: H0 and H1 of all digits, H0 of each of the ten classes
-    assert "BrokenProcessPool" not in done.stderr and float(seconds) > 0
+    seconds, children, rows = run(SCRIPT.format(extra=""), how, tmp_path)  # a failing script fails the test
+    assert children == 0
+    assert rows == 2 * (2 + 10)  # two layers: H0 and H1 of all digits, H0 of each of the ten classes
+    assert seconds > 0
 
 
 def test_a_time_limit_without_workers_is_refused_with_the_way_out():
