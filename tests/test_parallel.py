@@ -320,3 +320,35 @@ def test_more_workers_than_cores_are_capped_with_a_warning():
     with pytest.warns(UserWarning, match=rf"n_jobs=64 but this machine has {cores} cores: using {cores}"):
         assert usable_jobs(64) == cores
     assert usable_jobs(1) == 1
+
+
+def sleeps(x, seconds=1.0):
+    time.sleep(seconds)
+    return x
+
+
+def test_two_pools_share_the_fork_server_and_closing_one_leaves_the_other_working():
+    with LocalPool(1) as first:
+        assert first.map(square_or_misbehave, [(3,)]) == [Done(9)]
+        second = LocalPool(1)
+        running = second.as_completed(sleeps, [(1,), (2,)])
+        start = time.perf_counter()
+        first.close()  # it started the fork server, but the second pool still uses it
+        assert time.perf_counter() - start < 5
+        assert sorted(running) == [(0, Done(1)), (1, Done(2))]
+        assert second.map(square_or_misbehave, [(4,)]) == [Done(16)]
+        second.close()
+
+
+def test_a_reader_that_stops_early_cancels_its_own_items_not_the_pool():
+    with LocalPool(2) as pool:
+        first = pool.as_completed(sleeps, [(i,) for i in range(6)])
+        other = pool.as_completed(square_or_misbehave, [(i,) for i in range(4)])
+        next(first)
+        first.close()  # stop reading: its remaining items are dropped
+        assert sorted(other) == [(i, Done(i * i)) for i in range(4)]
+        waiting = pool.as_completed(sleeps, [(i, 5.0) for i in range(4)])
+        next(waiting)
+        pool.close()  # closed under a reader: the reader is told, it does not wait forever
+        with pytest.raises(RuntimeError, match="the executor was closed while this item was pending"):
+            list(waiting)

@@ -6,8 +6,7 @@ topology, training or config. Three executors:
 
 ``InProcess`` (``n_jobs=None``, the library's default)
     Items run one after another in the calling process, like scikit-learn's ``n_jobs=None``: no pool, no
-    ``if __name__ == "__main__"`` guard needed, nothing left running afterwards. It cannot stop a job, so
-    ``time_limit`` is not enforced (ask for a ``LocalPool`` when you need one).
+    ``__main__`` guard needed, nothing left running. It cannot stop a job: ``time_limit`` is not enforced.
 
 ``LocalPool`` (``n_jobs >= 1`` worker processes)
     A pebble ``ProcessPool``. The PH engines are C++ that ignores signals and can run for minutes or allocate
@@ -36,7 +35,7 @@ import os
 import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import Future
+from concurrent.futures import CancelledError, Future
 from concurrent.futures import as_completed as futures_completed
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
@@ -70,8 +69,7 @@ class Died:
 
 Outcome = Done | TimedOut | Died
 
-#: Imported once by the fork server; every worker forked from it shares these pages (module names only:
-#: this module imports none of them).
+#: Imported once by the fork server, whose workers share these pages (names only: none is imported here).
 WORKER_PRELOAD = ["layertopo.topology.batch", "gph", "sklearn.neighbors"]
 
 
@@ -105,10 +103,7 @@ class Executor:
         time_limit: float | None = None,
         on_done: Callable[[int], None] | None = None,
     ) -> list[Outcome]:
-        """The outcomes of ``function(*item)`` for every item, in the order of ``items``.
-
-        ``on_done(index)`` is called as each item finishes (in completion order).
-        """
+        """The outcomes of ``function(*item)`` in the order of ``items``; ``on_done(index)`` as each finishes."""
         outcomes: dict[int, Outcome] = {}
         for index, outcome in self.as_completed(function, items, time_limit=time_limit):
             outcomes[index] = outcome
@@ -149,29 +144,27 @@ class LocalPool(Executor):
         self.n_workers = usable_jobs(n_workers)
         self.start = start
         self._pool: Any = None
+        self._pending: set[Future] = set()  # scheduled and not yet read: cancelled by close()
 
     def as_completed(
         self, function: Callable[..., Any], items: Sequence[tuple], *, time_limit: float | None = None
     ) -> Iterator[tuple[int, Outcome]]:
         if not items:
             return iter(())
-        try:
-            pool = self._get_pool()
-            futures = {pool.schedule(function, args=args, timeout=time_limit): i for i, args in enumerate(items)}
-        except BaseException:
-            self.close()
-            raise
+        pool = self._get_pool()
+        futures = {pool.schedule(function, args=args, timeout=time_limit): i for i, args in enumerate(items)}
+        self._pending |= set(futures)
         return self._collect(futures, time_limit)
 
     def _collect(self, futures: dict[Future, int], time_limit: float | None) -> Iterator[tuple[int, Outcome]]:
-        finished = False
         try:
             for future in futures_completed(futures):
+                self._pending.discard(future)
                 yield futures[future], _pool_outcome(future, time_limit)
-            finished = True
-        finally:
-            if not finished:  # a bug, an interrupt or a caller that stopped reading: drop the queued items
-                self.close()
+        finally:  # a bug, an interrupt or a caller that stopped reading: drop this call's items (not the pool)
+            for future in futures:
+                future.cancel()  # pebble stops the worker of a running item and starts another
+                self._pending.discard(future)
 
     def _get_pool(self) -> Any:
         """The kept pool, (re)started when missing or broken."""
@@ -181,25 +174,35 @@ class LocalPool(Executor):
             self.close()
             threads = max((os.cpu_count() or 1) // self.n_workers, 1)  # like joblib: no oversubscription
             context = _context(self.start)
-            server = _fork_server() if context.get_start_method() == "forkserver" else None
-            self._own_server = server is not None and getattr(server, "_forkserver_pid", 0) is None
+            if context.get_start_method() == "forkserver":
+                _SERVER["started"] |= getattr(_fork_server(), "_forkserver_pid", 0) is None
+                _SERVER["pools"].add(id(self))
             self._pool = ProcessPool(
                 max_workers=self.n_workers, context=context, initializer=worker_setup, initargs=(threads,)
             )
         return self._pool
 
     def close(self) -> None:
-        """Stop the workers, and the fork server too when this pool started it (it holds ~200 MiB of imports)."""
+        """Stop the workers; the last pool to close stops the fork server if a pool started it (~200 MiB)."""
+        for future in list(self._pending):  # items still awaited by a reader: they end as cancelled
+            future.cancel()
+        self._pending.clear()
         if self._pool is not None:
             self._pool.stop()
             self._pool.join()
             self._pool = None
-        if getattr(self, "_own_server", False):
-            server = _fork_server()
-            stop = getattr(server, "_stop", None)  # CPython's own (private) way to end it; absent: it stays idle
-            if stop is not None:
-                stop()
-            self._own_server = False
+        if id(self) in _SERVER["pools"]:
+            _SERVER["pools"].discard(id(self))
+            # the server's children die with it, and it waits for them: stop it only when nothing uses it
+            if not _SERVER["pools"] and _SERVER["started"] and not multiprocessing.active_children():
+                stop = getattr(_fork_server(), "_stop", None)  # CPython's own (private) way; absent: it idles
+                if stop is not None:
+                    stop()
+                _SERVER["started"] = False
+
+
+#: the pools whose workers come from the fork server, and whether one of them started it
+_SERVER: dict[str, Any] = {"pools": set(), "started": False}
 
 
 def _pool_outcome(future: Future, time_limit: float | None) -> Outcome:
@@ -208,6 +211,8 @@ def _pool_outcome(future: Future, time_limit: float | None) -> Outcome:
 
     try:
         return Done(future.result())
+    except CancelledError:
+        raise RuntimeError("the executor was closed while this item was pending; use it before closing it") from None
     except TimeoutError as exc:
         if hasattr(exc, "traceback") or time_limit is None:  # raised by the function itself, not pebble's timer
             raise

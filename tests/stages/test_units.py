@@ -75,3 +75,17 @@ def test_a_resume_computes_only_the_distance_units_that_did_not_finish(tmp_path,
     assert len(calls) == units - 1  # every unit but the finished one
     pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "run" / "distances.parquet"), table)
     pd.testing.assert_frame_equal(again.summaries, first.summaries)
+
+
+def test_a_views_stage_without_rows_still_writes_its_columns(tmp_path, tiny_config):
+    """capture.layers without "input" leaves every probe unit empty: probes.parquet keeps its columns."""
+    from layertopo.parallel import InProcess
+    from layertopo.stages.views import PROBE_COLUMNS, _per_model_seed
+
+    store = RunStore(tmp_path)
+    table = _per_model_seed(
+        tiny_config, store, InProcess(), "probes", store.probes_part, lambda m, s: pd.DataFrame(), (), PROBE_COLUMNS
+    )
+    assert list(table.columns) == PROBE_COLUMNS and table.empty
+    assert list(pd.read_parquet(tmp_path / "probes.parquet").columns) == PROBE_COLUMNS
+    assert len(store.read_manifest()["finished"]) == len(tiny_config.models) * len(tiny_config.training.seeds)

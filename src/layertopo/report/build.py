@@ -2,10 +2,10 @@
 
 The report is one self-contained HTML file: plotly's JavaScript is embedded once, each figure is a JSON
 blob drawn by ``Plotly.newPlot``, the drill-down's data is one more JSON blob; nothing is fetched from the
-network (no ``src``/``href`` points outside the file). ``figures/`` holds a PNG and an SVG twin of every
-figure (matplotlib). A figure whose data are missing shows a gap; a figure that fails to build is replaced
-by a note and a warning, so the rest of the report is still written. Figures are drawn again only when
-something they are drawn from changed (``layertopo.report.cache``).
+network (no ``src``/``href`` points outside the file). ``figures/`` holds a PNG twin of every figure
+(matplotlib; and an SVG one with ``svg=True``). A figure whose data are missing shows a gap; a figure that
+fails to build is replaced by a note and a warning, so the rest of the report is still written. Figures are
+drawn again only when something they are drawn from changed (``layertopo.report.cache``).
 """
 
 from __future__ import annotations
@@ -49,8 +49,9 @@ SECTIONS = (
     ("findings", "8. Findings"),
 )
 FIGURE_DPI = 100
-#: run folders a figure worker process has read (``save_static_figures``)
-_WORKER_RUNS: dict[str, RunData] = {}
+#: the run a figure worker process has read last, by (folder, figure inputs key): a worker kept across builds
+#: reads the tables again when they changed (``save_static_figures``)
+_WORKER_RUNS: dict[tuple[str, str], RunData] = {}
 #: Kinds of finding repeated in the "at a glance" box at the top.
 GLANCE = ("comparison", "separation", "no_separation", "onset", "probe")
 
@@ -63,7 +64,7 @@ def build_report(
     Parameters
     ----------
     run_dir : a run folder
-    n_jobs : processes that draw the static figures (None or 1: all in this process; -1: every core); with
+    n_jobs : processes that draw the static figures (None or 1: all in this process); with
         more, this process builds the interactive figures and findings meanwhile
     executor : draw on this executor instead (``layertopo.parallel``; the run passes its own)
     svg : also write each static figure as SVG (vector, for papers; it adds about 60 % to the drawing time,
@@ -107,7 +108,7 @@ def _draw_and_read(
         save_static_figures(run, names, formats)
         context = report_context(run, key=key)
     else:
-        items = [(str(run.root), [name], formats) for name in names]
+        items = [(str(run.root), [name], formats, key) for name in names]
         outcomes = executor.as_completed(save_static_figures, items)
         context = report_context(run, key=key)
         failures = [message for index, outcome in outcomes for message in _drawn(names[index], outcome, run)]
@@ -128,21 +129,27 @@ def _drawn(name: str, outcome: Outcome, run: RunData) -> list[str]:
     )
 
 
-def save_static_figures(run: RunData | str, names: list[str], formats: tuple[str, ...] = ("png",)) -> list[str]:
+def save_static_figures(
+    run: RunData | str, names: list[str], formats: tuple[str, ...] = ("png",), key: str = ""
+) -> list[str]:
     """Draw the static figures ``names`` and write each as ``figures/<name>.<format>`` for each of ``formats``.
 
     Parameters
     ----------
-    run : the run, or its folder (a worker process reads it once and keeps it for its next figures: the
-        pool lives only as long as one ``build_report`` call)
+    run : the run, or its folder (a worker process reads it once per ``key`` and keeps it for its next figures)
     names : keys of ``static_figure_builders``
+    formats : file formats, e.g. ``("png", "svg")``
+    key : the figure inputs key (``layertopo.report.cache.figure_inputs_key``) the tables were read under
 
     Returns
     -------
     list of str: the warnings of figures that could not be built (each is written as a note instead)
     """
     if isinstance(run, str) and multiprocessing.parent_process() is not None:  # a worker of build_report
-        run = _WORKER_RUNS.get(run) or _WORKER_RUNS.setdefault(run, load_run(run))
+        if (run, key) not in _WORKER_RUNS:  # the tables changed (another key), or a first figure: read them
+            _WORKER_RUNS.clear()
+            _WORKER_RUNS[run, key] = load_run(run)
+        run = _WORKER_RUNS[run, key]
     elif isinstance(run, str):
         run = load_run(run)
     store = RunStore(run.root)

@@ -1,6 +1,7 @@
 """The topology stage: one unit per (model, seed, epoch) with a snapshot; its clouds (every layer, split and
-label) go to the executor as separate jobs, several units at a time so that the workers stay busy, and each
-unit's diagrams and summary part are written as soon as its last cloud is back."""
+label) go to the executor as separate jobs, ``UNITS_PER_BATCH`` units at a time so that the workers stay busy,
+and each unit's diagrams and summary part are written once its batch is back (a killed run loses at most the
+batch in flight)."""
 
 from __future__ import annotations
 

@@ -77,8 +77,7 @@ def probes_all(config: ExperimentConfig, dataset: Dataset, store: RunStore, exec
     """Linear read-outs of the class and of the input radius from every layer's test activations
     (``layertopo.analysis.probes``), per model, seed and epoch, written to ``probes.parquet``."""
     args = (config, dataset, store.root)
-    table = _per_model_seed(config, store, executor, "probes", store.probes_part, probe_rows, args)
-    return table[PROBE_COLUMNS] if not table.empty else pd.DataFrame(columns=PROBE_COLUMNS)
+    return _per_model_seed(config, store, executor, "probes", store.probes_part, probe_rows, args, PROBE_COLUMNS)
 
 
 def probe_rows(config: ExperimentConfig, dataset: Dataset, root: Path, name: str, seed: int) -> pd.DataFrame:
@@ -111,9 +110,11 @@ def _per_model_seed(
     part: Callable[[str, int], Path],
     function: Callable[..., pd.DataFrame],
     args: tuple[Any, ...],
+    columns: list[str] | None = None,
     progress: Progress | None = None,
 ) -> pd.DataFrame:
-    """Run ``function(*args, model, seed)`` as one unit per (model, seed); gather the parts in ``<stage>.parquet``."""
+    """Run ``function(*args, model, seed)`` as one unit per (model, seed); gather the parts in ``<stage>.parquet``
+    (with ``columns``, in that order, and those columns even when no unit has a row)."""
     units = [Unit(stage, name, seed) for name in config.models for seed in config.training.seeds]
 
     def compute(todo: list[Unit]) -> Iterator[tuple[Unit, pd.DataFrame]]:
@@ -132,6 +133,7 @@ def _per_model_seed(
         progress=progress,
     )
     frames = [frame for u in units if not (frame := read_parquet(part(u.model, u.seed))).empty]
-    table = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+    table = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)
+    table = table[columns] if columns is not None else table
     write_parquet(store.path(f"{stage}.parquet"), table)
     return table
