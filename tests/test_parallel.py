@@ -347,7 +347,7 @@ def test_a_reader_that_stops_early_cancels_its_own_items_not_the_pool():
         next(first)
         first.close()  # stop reading: its remaining items are dropped
         assert sorted(other) == [(i, Done(i * i)) for i in range(4)]
-        waiting = pool.as_completed(sleeps, [(i, 5.0) for i in range(4)])
+        waiting = pool.as_completed(sleeps, [(i, 2.0) for i in range(4)])
         next(waiting)
         pool.close()  # closed under a reader: the reader is told, it does not wait forever
         with pytest.raises(RuntimeError, match="the executor was closed while this item was pending"):
