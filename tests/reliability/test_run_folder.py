@@ -153,6 +153,13 @@ def test_a_run_that_cannot_fit_in_memory_is_refused_before_any_work(tmp_path):
     with pytest.raises(ResourceError, match=expected):
         check_resources(wide, available=16 * 2**30)
     check_resources(load_config(TINY), available=2**30)  # the tiny run fits in 1 GiB
+    import os
+
+    many = load_config(TINY, ["models={wide: {widths: [1000000]}}", "data.n_train=2000", "data.n_test=1000",
+                              "execution.n_jobs=64"])  # fmt: skip
+    workers = min(len(os.sched_getaffinity(0)), 2)  # 64 asked, but a pool has at most the cores (and 2 units)
+    with pytest.raises(ResourceError, match=rf"GiB for {workers} workers"):
+        check_resources(many, available=8 * 2**30)
     wider = load_config(TINY, ["models={wide: {widths: [20000000]}}", "data.n_train=2000", "data.n_test=1000"])
     with pytest.raises(ResourceError, match="lower execution.n_jobs"):  # ~470 GiB: more than any test machine
         run_experiment(wider, tmp_path / "run")

@@ -80,7 +80,8 @@ def check_resources(config: ExperimentConfig, available: int | None = None) -> N
     available (``widths: [1000000]`` reached 8.1 GiB in a minute, with no sign of what was coming)."""
     available = available_memory() if available is None else available
     peaks = estimate_peak_bytes(config)
-    workers = max(1, min(effective_n_jobs(config.execution.n_jobs), len(config.models) * len(config.training.seeds)))
+    asked = min(effective_n_jobs(config.execution.n_jobs), effective_n_jobs(-1))  # a pool never exceeds the cores
+    workers = max(1, min(asked, len(config.models) * len(config.training.seeds)))
     largest = max(peaks, key=peaks.get)
     need = workers * peaks[largest]
     if need > available:
