@@ -13,9 +13,8 @@ import pandas as pd
 from layertopo.clouds import CloudKey, layer_index
 from layertopo.config import ExperimentConfig
 from layertopo.data import Dataset
-from layertopo.parallel import Done, Executor
-from layertopo.processes import WorkerDied
-from layertopo.stages.units import Progress, Unit, run_units
+from layertopo.parallel import Executor
+from layertopo.stages.units import Progress, Unit, computed_on, run_units
 from layertopo.store import RunStore, read_npz, read_parquet, write_parquet
 from layertopo.topology.comparisons import comparison_rows, noise_floor_rows
 
@@ -36,13 +35,7 @@ def distances_all(
 
     def compute(todo: list[Unit]) -> Iterator[tuple[Unit, list[dict[str, Any]]]]:
         jobs = [_comparison_inputs(config, dataset, store, summaries, u.model, u.seed) for u in todo]
-        for index, outcome in executor.as_completed(distance_rows, jobs):
-            if not isinstance(outcome, Done):
-                raise WorkerDied(
-                    f"the worker computing the distances of {todo[index].mark} ended without a result ({outcome}); "
-                    f"finished units are kept: continue with layertopo run --resume {store.root}"
-                )
-            yield todo[index], outcome.value
+        return computed_on(executor, distance_rows, todo, jobs, store)
 
     def save(unit: Unit, rows: list[dict[str, Any]]) -> None:
         frame = pd.DataFrame(rows).assign(model=unit.model, seed=unit.seed)

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from layertopo.parallel import Done, Executor
+from layertopo.processes import WorkerDied
 from layertopo.store import RunStore, readable
 
 #: progress(stage, done, total)
@@ -42,6 +44,21 @@ def pending(store: RunStore, units: list[Unit], outputs: Callable[[Unit], list[P
     """The units not finished: not marked in the manifest, or with an output that cannot be read."""
     finished = set(store.read_manifest().get("finished", []))
     return [u for u in units if not (u.mark in finished and all(readable(p) for p in outputs(u)))]
+
+
+def computed_on(
+    executor: Executor, function: Callable[..., Any], todo: list[Unit], items: list[tuple], store: RunStore
+) -> Iterator[tuple[Unit, Any]]:
+    """``(unit, function(*item))`` for each unit of ``todo`` and its item, on ``executor``, in completion order
+    (a ``compute`` for ``run_units``). A worker that ends without a result stops the stage with ``WorkerDied``
+    naming the unit; the units finished before it are kept."""
+    for index, outcome in executor.as_completed(function, items):
+        if not isinstance(outcome, Done):
+            raise WorkerDied(
+                f"the worker computing {todo[index].mark} ended without a result ({outcome}); finished units are "
+                f"kept: continue with layertopo run --resume {store.root}"
+            )
+        yield todo[index], outcome.value
 
 
 def run_units(

@@ -16,9 +16,8 @@ from layertopo.analysis.projections import pca_view, sample_points
 from layertopo.clouds import activation_entry, layer_index, stored_layers
 from layertopo.config import ExperimentConfig
 from layertopo.data import Dataset
-from layertopo.parallel import Done, Executor
-from layertopo.processes import WorkerDied
-from layertopo.stages.units import Progress, Unit, run_units
+from layertopo.parallel import Executor
+from layertopo.stages.units import Progress, Unit, computed_on, run_units
 from layertopo.store import RunStore, read_npz, read_parquet, write_parquet
 
 PROBE_COLUMNS = ["model", "seed", "epoch", "layer", "layer_index", "split", "width", "class_accuracy", "radius_r2"]
@@ -118,10 +117,7 @@ def _per_model_seed(
     units = [Unit(stage, name, seed) for name in config.models for seed in config.training.seeds]
 
     def compute(todo: list[Unit]) -> Iterator[tuple[Unit, pd.DataFrame]]:
-        for index, outcome in executor.as_completed(function, [(*args, u.model, u.seed) for u in todo]):
-            if not isinstance(outcome, Done):
-                raise WorkerDied(f"the worker computing {todo[index].mark} ended without a result ({outcome})")
-            yield todo[index], outcome.value
+        return computed_on(executor, function, todo, [(*args, u.model, u.seed) for u in todo], store)
 
     run_units(
         store,
