@@ -9,7 +9,7 @@ from scipy.sparse.csgraph import maximum_bipartite_matching
 
 from layertopo.topology import bottleneck as bottleneck_module
 from layertopo.topology.bottleneck import checked_bottleneck, common_birth_bottleneck, matching_exists
-from layertopo.topology.distances import bottleneck_distance
+from layertopo.topology.distances import bottleneck_distance, bottleneck_within
 
 
 def augmented_costs(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -137,3 +137,72 @@ def test_a_wrong_value_from_gudhi_is_caught_and_replaced(monkeypatch):
     monkeypatch.setattr(bottleneck_module.gudhi, "bottleneck_distance", off_by_half)
     assert checked_bottleneck(a, b) == pytest.approx(expected, rel=1e-12)
     assert checked_bottleneck(a, b, tolerance=1e-3) == pytest.approx(expected, rel=1e-12)
+
+
+def noisy_pair(rng: np.random.Generator, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Two draws of many short bars near one place and a few long ones, like the H1 diagrams of activation
+    clouds: most long bars have more than ``NEAREST`` neighbours, so every path of ``_covers`` runs."""
+
+    def one() -> np.ndarray:
+        births = rng.uniform(0.5, 0.8, n)
+        return np.c_[births, births + rng.exponential(0.02, n)]
+
+    return one(), one()
+
+
+def test_matching_exists_agrees_with_the_augmented_graph_on_crowded_diagrams():
+    """Diagrams of 40-60 bars: the small nearest-neighbour graph and its shortcuts must give the brute-force
+    answer, at every cost near the distance and a unit in the last place below."""
+    rng = np.random.default_rng(5)
+    for n in (40, 60, 60, 60):
+        a, b = noisy_pair(rng, n)
+        cost = augmented_costs(a, b)
+        radii = np.unique(cost[np.isfinite(cost)])
+        exact = brute_bottleneck(a, b)
+        near = radii[np.clip(np.searchsorted(radii, exact) + np.arange(-15, 15), 0, len(radii) - 1)]
+        for r in np.unique(np.r_[near, np.nextafter(near, 0)]):
+            assert matching_exists(a, b, r) == perfect_at(cost, r), (n, r)
+
+
+@pytest.mark.parametrize("within", [5, 6])
+def test_more_long_bars_than_nearest_neighbours_go_to_the_degree_fallback(monkeypatch, within):
+    """70 long bars at one place; the pool has 64 bars right there, ``within`` more inside the radius and ten
+    outside. The nearest-neighbour graphs (16, then 64 per bar) match at most 64 bars and no list is whole, so
+    the fallback decides: 64 + 6 bars serve 70, 64 + 5 do not."""
+    assert max(bottleneck_module.NEAREST) == 64
+    long = np.full((70, 2), [0.0, 10.0]) + np.c_[np.zeros(70), np.linspace(0, 1e-3, 70)]
+    pool = np.r_[np.full((64, 2), [0.0, 10.0]), np.full((within, 2), [0.0, 10.9]), np.full((10, 2), [0.0, 12.0])]
+    calls = []
+    fallback = bottleneck_module._covers_by_degree
+    monkeypatch.setattr(bottleneck_module, "_covers_by_degree", lambda *args: calls.append(1) or fallback(*args))
+    graph = csr_matrix((np.abs(long[:, None, 1] - pool[None, :, 1]) <= 1.0).astype(np.int8))
+    expected = bool((maximum_bipartite_matching(graph, perm_type="column") >= 0).all())
+    assert bottleneck_module._covers(long, pool, 1.0) == expected == (within == 6)
+    assert calls == [1]
+
+
+@pytest.mark.parametrize("rtol", [1e-1, 1e-3])
+def test_bracketed_bottleneck_holds_the_exact_value_within_its_bound(rtol):
+    rng = np.random.default_rng(9)
+    for trial in range(60):
+        a, b = noisy_pair(rng, 30) if trial % 2 else random_pair(rng, common_birth=False, most=12)
+        if len(a) == 0 or len(b) == 0:
+            continue
+        exact = brute_bottleneck(a, b)
+        value, error = bottleneck_module.bracketed_bottleneck(a, b, rtol)
+        assert value - error <= exact <= value, (a, b)
+        assert error <= rtol * value + 1e-300
+
+
+def test_bottleneck_within_is_exact_for_h0_and_bounded_with_essential_bars():
+    rng = np.random.default_rng(4)
+    x, y = rng.exponential(1.0, 50), rng.exponential(1.0, 60)
+    h0a, h0b = np.c_[np.zeros(50), x], np.c_[np.zeros(60), y]
+    assert bottleneck_within(h0a, h0b, rtol=1e-3) == (bottleneck_distance(h0a, h0b), 0.0)
+    a, b = noisy_pair(rng, 30)
+    a, b = np.r_[a, [[0.1, np.inf]]], np.r_[b, [[0.3, np.inf]]]  # the essential bars are 0.2 apart
+    value, error = bottleneck_within(a, b, rtol=1e-3)
+    assert value - error <= bottleneck_distance(a, b) <= value and error <= 1e-3 * value
+    assert bottleneck_within(a, b[:-1], rtol=1e-3) == (np.inf, 0.0)
+    with pytest.raises(ValueError, match="rtol"):
+        bottleneck_within(a, b, rtol=0.0)

@@ -12,6 +12,7 @@ from layertopo.topology.distances import (
     diagram_distance,
     pairwise_distances,
     wasserstein_distance,
+    wasserstein_distances,
 )
 
 INF = np.inf
@@ -281,3 +282,20 @@ def test_common_birth_wasserstein_agrees_with_hera_on_rips_h0():
     finite = [d[np.isfinite(d[:, 1])].astype(np.float64) for d in h0]
     ours = wasserstein_distance(finite[0], finite[1])
     assert ours == pytest.approx(hera(finite[0], finite[1], order=1, internal_p=np.inf, delta=1e-6), rel=1e-5)
+
+
+def test_many_wasserstein_distances_at_once_equal_each_alone_to_the_last_bit():
+    """H0 pairs of different sizes share one dynamic programme (padding must change nothing); other pairs,
+    essential bars and mismatched essential counts take their own paths."""
+    rng = np.random.default_rng(12)
+
+    def h0(k: int) -> np.ndarray:
+        return np.r_[np.c_[np.zeros(k), rng.exponential(1.0, k)], [[0.0, INF]]]
+
+    pairs = [(h0(n), h0(m)) for n, m in [(30, 50), (50, 30), (1, 40), (0, 0), (45, 45), (7, 0)]]
+    pairs += [(random_diagram(rng, 20), random_diagram(rng, 25)), (h0(5), h0(5)[:-1])]
+    for order in (1.0, 2.0):
+        many = wasserstein_distances(pairs, order=order)
+        alone = [wasserstein_distance(a, b, order=order) for a, b in pairs]
+        assert many.tolist() == alone
+    assert many[-1] == INF

@@ -81,3 +81,17 @@ def test_gram_trick_values_are_exact_after_the_cdist_refinement(scale):
     assert class_margin(X, labels, block=128) == min(margins)
     idx, radius = maxmin_subsample(X, 50, random_state=2)
     assert radius == cdist(X, X[idx]).min(axis=1).max()
+
+
+@pytest.mark.parametrize("scale", [1.0, 1e-6, 1e6])
+def test_stratified_cover_radius_is_the_one_against_every_landmark(scale):
+    """The stratified landmarks' cover radius comes from each point's own-class distances; it must be the
+    float ``cover_radius`` gives against the landmarks of every class, also when the classes interleave (a
+    point's nearest landmark is then often of the other class) and when one class is kept whole."""
+    rng = np.random.default_rng(3)
+    for n_classes, n_points in [(2, 300), (3, 450), (2, 1150)]:
+        X = rng.normal(size=(1200, 8)) * scale
+        labels = rng.integers(0, n_classes, 1200)
+        labels[:40] = n_classes  # a small class: kept whole once n_points is large
+        indices, radius = stratified_subsample(X, labels, n_points)
+        assert radius == cover_radius(X, indices) > 0

@@ -9,8 +9,13 @@ right on those but 7-10x slower on the ~500-1000-bar diagrams of activation clou
 for distances below about 1e-10 (a review found it). So:
 
 * **one common birth** (H0 of a Rips filtration): an exact algorithm of our own on the bar lengths
-  (:func:`common_birth_bottleneck`), bisection on the float radius with a vectorised greedy matching test;
-  about 3 ms for two 500-bar diagrams, against 14 ms for gudhi with ``e=0``;
+  (:func:`common_birth_bottleneck`): a bisection on the radius to a bracket of relative width 1e-3, then the
+  costs inside it, with a vectorised greedy matching test; 0.7 ms for two 500-bar diagrams, against 2 ms for
+  the bisection over every float it replaced and 14 ms for gudhi with ``e=0``;
+* **a relative error allowed** (the distance stage's H1 rows): :func:`bracketed_bottleneck`, a bisection on the
+  radius with the matching test alone, which returns an upper bound within ``rtol`` of the distance and that
+  bound; 4.6 ms a pair on the ~700-bar H1 diagrams of the default experiment at ``rtol = 1e-3``, against 13 ms
+  for gudhi within 1e-4 and its certificate (``benchmarks/distances.py``);
 * **otherwise**: gudhi's value ``d`` (within its tolerance ``e``), then a certificate: a matching of cost
   ``<= d + e`` exists and none of cost ``< d - e`` does (:func:`matching_exists`, Hopcroft-Karp in scipy).
   If the certificate fails, ``exact_bottleneck`` finds the value: the costs next to gudhi's first, then
@@ -33,14 +38,25 @@ from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import maximum_bipartite_matching
 from scipy.spatial import cKDTree
 
+#: relative width of the bracket that a bisection on the radius narrows before the costs in it are searched
+BRACKET = 1e-3
+
+#: nearest pool bars per long bar in the small matching graphs the matching test tries first, in turn
+NEAREST = (16, 64)
+
+_EPS, _TINY = np.finfo(float).eps, np.finfo(float).tiny
+
 
 def common_birth_bottleneck(x: np.ndarray, y: np.ndarray) -> float:
     """Exact bottleneck distance between two diagrams whose bars share one birth, from their lengths.
 
     Matching bars of lengths ``x_i`` and ``y_j`` costs ``|x_i - y_j|``, sending one to the diagonal costs
-    half its length. The distance is the smallest radius at which :func:`_lengths_match` holds; bisection
-    over the float64 numbers (ordered like their bit patterns) finds the smallest: the same float as a
-    brute-force matching gives, because the test compares the same rounded costs.
+    half its length. The distance is the smallest radius at which :func:`_lengths_match` holds, and that test
+    only changes where the radius crosses a cost. So: a bisection on the radius narrows it to a bracket
+    ``(lo, hi]`` of relative width ``BRACKET``, then the costs inside the bracket (few: the gaps
+    ``|x_i - y_j|`` found by ``searchsorted``, and the half-lengths) are searched in order. The result is the
+    very float a brute-force matching gives, because the test compares the same rounded costs; about 3x
+    fewer tests than a bisection over every float.
 
     Parameters
     ----------
@@ -55,14 +71,30 @@ def common_birth_bottleneck(x: np.ndarray, y: np.ndarray) -> float:
     top = max(x[-1] if x.size else 0.0, y[-1] if y.size else 0.0) / 2  # everything to the diagonal
     if _lengths_match(x, y, 0.0):
         return 0.0
-    lo, hi = 0, int(np.float64(top).view(np.int64))  # infeasible, feasible
-    while hi - lo > 1:
-        mid = (lo + hi) // 2
-        if _lengths_match(x, y, float(np.int64(mid).view(np.float64))):
-            hi = mid
-        else:
-            lo = mid
-    return float(np.int64(hi).view(np.float64))
+    lo, hi = 0.0, top  # infeasible, feasible
+    while hi - lo > BRACKET * hi and lo < (mid := (lo + hi) / 2) < hi:
+        lo, hi = (lo, mid) if _lengths_match(x, y, mid) else (mid, hi)
+    halves = np.concatenate([x, y]) / 2
+    costs = np.unique(np.concatenate([_gaps_between(x, y, lo, hi), halves[(halves > lo) & (halves <= hi)], [hi]]))
+    first, last = 0, len(costs) - 1  # the smallest feasible cost; the last one (hi) is feasible
+    while first < last:
+        mid = (first + last) // 2
+        first, last = (first, mid) if _lengths_match(x, y, float(costs[mid])) else (mid + 1, last)
+    return float(costs[first])
+
+
+def _gaps_between(x: np.ndarray, y: np.ndarray, lo: float, hi: float) -> np.ndarray:
+    """Every float ``|x_i - y_j|`` in ``(lo, hi]``, for sorted ``x`` and ``y`` (the ``y_j`` within ``[lo, hi]``
+    of each ``x_i``, on both sides, found with a margin for rounding and then filtered)."""
+    margin = 1e-9 * hi + 4 * np.spacing(max(np.abs(x).max(initial=0.0), np.abs(y).max(initial=0.0)))
+    low, high = max(lo - margin, 0.0), hi + margin
+    starts = np.concatenate([np.searchsorted(y, x - high, "left"), np.searchsorted(y, x + low, "left")])
+    ends = np.concatenate([np.searchsorted(y, x - low, "right"), np.searchsorted(y, x + high, "right")])
+    counts = np.maximum(ends - starts, 0)
+    rows = np.repeat(np.concatenate([np.arange(x.size)] * 2), counts)
+    offsets = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
+    gaps = np.abs(x[rows] - y[np.repeat(starts, counts) + offsets])
+    return gaps[(gaps > lo) & (gaps <= hi)]
 
 
 def _lengths_match(x: np.ndarray, y: np.ndarray, r: float) -> bool:
@@ -118,18 +150,153 @@ def matching_exists(a: np.ndarray, b: np.ndarray, r: float) -> bool:
 
 
 def _covers(long: np.ndarray, pool: np.ndarray, r: float) -> bool:
-    """Whether every point of ``long`` can take its own point of ``pool`` within L-infinity ``r``."""
-    if len(long) == 0:
+    """Whether every point of ``long`` can take its own point of ``pool`` within L-infinity ``r``.
+
+    Most long bars of an activation cloud's diagram have hundreds of pool points within ``r``, so the full
+    bipartite graph is rarely built: ``_Side.covers`` first matches within each bar's ``NEAREST`` nearest pool
+    points (if that smaller graph matches every long bar, so does the full one; if a bar has none within ``r``,
+    or the bars whose whole neighbourhood is in their list cannot be matched among themselves, none can), and
+    ``_covers_by_degree`` decides the rest.
+    """
+    return _Side(long, pool, half=np.full(len(long), np.inf)).covers(r)
+
+
+def _covers_by_degree(long: np.ndarray, pool: np.ndarray, r: float, tree: cKDTree) -> bool:
+    """``_covers`` with the whole graph, built only for the bars that could fail: sorted by how many pool
+    points they have within ``r`` (counted slightly under ``r``, so never more than the true count), the k-th
+    bar with at least k of them can always be served after the ones before it; only the bars before the last
+    one short of that go through Hopcroft-Karp."""
+    n = len(long)
+    degree = tree.query_ball_point(long, r * (1 - 4 * _EPS), p=np.inf, return_length=True)
+    order = np.argsort(degree, kind="stable")
+    short = np.flatnonzero(degree[order] < np.arange(1, n + 1))
+    hard = long[order[: short[-1] + 1]] if short.size else long[:0]
+    if len(hard) == 0:
         return True
-    if len(pool) < len(long):
-        return False
-    near = cKDTree(pool).query_ball_point(long, r, p=np.inf)
+    near = tree.query_ball_point(hard, r * (1 + 4 * _EPS) + _TINY, p=np.inf)
     counts = np.fromiter((len(n) for n in near), dtype=np.int64, count=len(near))
-    if (counts == 0).any():
-        return False
-    columns = np.concatenate(near).astype(np.int32)
-    graph = csr_matrix((np.ones(columns.size, np.int8), columns, np.r_[0, np.cumsum(counts)]), (len(long), len(pool)))
+    rows, columns = np.repeat(np.arange(len(hard)), counts), np.concatenate(near).astype(np.int64)
+    keep = _linf(hard[rows], pool[columns]) <= r
+    rows, columns = rows[keep], columns[keep]
+    return bool(np.bincount(rows, minlength=len(hard)).min() > 0) and _saturates(rows, columns, len(hard), len(pool))
+
+
+def _linf(p: np.ndarray, q: np.ndarray) -> np.ndarray:
+    """L-infinity distances between the rows of ``p`` and ``q`` (both (k, 2)), shape (k,)."""
+    return np.maximum(np.abs(p[:, 0] - q[:, 0]), np.abs(p[:, 1] - q[:, 1]))
+
+
+def _saturates(rows: np.ndarray, columns: np.ndarray, n_rows: int, n_columns: int) -> bool:
+    """Whether the bipartite graph of edges ``(rows[i], columns[i])`` matches every one of its ``n_rows`` rows
+    (Hopcroft-Karp, scipy); ``rows`` must be sorted."""
+    indptr = np.concatenate([[0], np.cumsum(np.bincount(rows, minlength=n_rows))])
+    graph = csr_matrix((np.ones(rows.size, np.int8), columns, indptr), shape=(n_rows, n_columns))
     return bool((maximum_bipartite_matching(graph, perm_type="column") >= 0).all())
+
+
+class _Nearest:
+    """The ``k`` nearest pool bars of each bar (indices and L-infinity costs), found the first time it is asked
+    for and kept."""
+
+    def __init__(self, bars: np.ndarray, pool: np.ndarray, tree: cKDTree, k: int) -> None:
+        self.bars, self.pool, self.tree, self.k = bars, pool, tree, min(k, len(pool))
+        self.index = np.zeros((len(bars), self.k), dtype=np.int64)
+        self.cost = np.full((len(bars), self.k), np.nan)
+        self.known = np.zeros(len(bars), dtype=bool)
+
+    def of(self, bars: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Indices and costs (the costs a brute force compares, not the tree's) of ``bars``' lists, (len, k)."""
+        new = bars[~self.known[bars]]
+        if new.size:
+            _, index = self.tree.query(self.bars[new], k=self.k, p=np.inf)
+            self.index[new] = index = np.asarray(index).reshape(len(new), self.k)
+            pairs = _linf(np.repeat(self.bars[new], self.k, axis=0), self.pool[index.ravel()])
+            self.cost[new], self.known[new] = pairs.reshape(len(new), self.k), True
+        return self.index[bars], self.cost[bars]
+
+
+class _Side:
+    """One direction of the matching test for a pair of diagrams: can the long bars of ``bars`` each take their
+    own bar of ``pool``? First within each long bar's ``NEAREST`` nearest pool bars (kept from one radius of a
+    bisection to the next, so each radius costs a few array operations and a small Hopcroft-Karp): if that
+    smaller graph matches every long bar, so does the full one; if a bar has none within ``r``, or the bars whose
+    whole neighbourhood is in their list cannot be matched among themselves, none can. When no list length
+    tells, ``_covers_by_degree`` decides from the whole graph."""
+
+    def __init__(self, bars: np.ndarray, pool: np.ndarray, half: np.ndarray | None = None) -> None:
+        self.bars, self.pool = bars, pool
+        self.half = (bars[:, 1] - bars[:, 0]) / 2 if half is None else half  # a bar is long at r if half > r
+        self.tree = cKDTree(pool)
+        self.lists = [_Nearest(bars, pool, self.tree, k) for k in NEAREST]
+
+    def covers(self, r: float) -> bool:
+        """``_covers(bars[half > r], pool, r)``."""
+        long = np.flatnonzero(self.half > r)
+        if len(long) == 0:
+            return True
+        if len(self.pool) < len(long):
+            return False
+        for lists in self.lists:
+            decided = _decide(*lists.of(long), r, len(self.pool))
+            if decided is not None:
+                return decided
+        return _covers_by_degree(self.bars[long], self.pool, r, self.tree)
+
+
+def _decide(index: np.ndarray, cost: np.ndarray, r: float, n_pool: int) -> bool | None:
+    """Whether each row can take its own pool bar within ``r``, from each row's nearest pool bars (``index``,
+    ``cost``, both (n, k), sorted by cost); None when those lists cannot tell."""
+    n = len(index)
+    near = cost <= r
+    rows, columns = np.nonzero(near)[0], index[near]
+    if np.bincount(rows, minlength=n).min() == 0:
+        return False
+    if _saturates(rows, columns, n, n_pool):
+        return True
+    whole = ~near[:, -1]  # the k nearest include every pool bar within r: the row's list is whole
+    inside = whole[rows]
+    if whole.all() or not _saturates(np.cumsum(whole)[rows[inside]] - 1, columns[inside], int(whole.sum()), n_pool):
+        return False
+    return None
+
+
+def bracketed_bottleneck(a: np.ndarray, b: np.ndarray, rtol: float) -> tuple[float, float]:
+    """Bottleneck distance between finite diagrams within a relative error ``rtol``, and its error bound.
+
+    A bisection on the radius with the matching test :func:`matching_exists` (no gudhi): it stops when the
+    smallest radius known to have a matching, ``hi``, is within ``rtol * hi`` of the largest known to have
+    none, ``lo``. The distance lies in ``(lo, hi]``; ``hi`` is returned, an upper bound off by at most
+    ``hi - lo <= rtol * hi``. On the H1 diagrams of the default experiment (~700 bars) and ``rtol = 1e-3``,
+    4.6 ms a pair against 13 ms for gudhi within 1e-4 and its certificate (``benchmarks/distances.py``).
+
+    Parameters
+    ----------
+    a, b : ndarray of shape (n, 2) and (m, 2)
+        ``[birth, death]`` rows, all finite.
+    rtol : float
+        Relative width of the final bracket, > 0.
+
+    Returns
+    -------
+    value : float
+        ``hi``: a matching of this cost exists, and the distance is at least ``value - bound``.
+    bound : float
+        ``hi - lo`` (0 when the diagrams match at radius 0).
+    """
+    sides = (_Side(a, b), _Side(b, a))
+
+    def feasible(r: float) -> bool:
+        return all(side.covers(r) for side in sides)
+
+    if feasible(0.0):
+        return 0.0, 0.0
+    lo, hi = (
+        0.0,
+        max(sides[0].half.max(initial=0.0), sides[1].half.max(initial=0.0)),
+    )  # no matching; all to the diagonal
+    while hi - lo > rtol * hi and lo < (mid := (lo + hi) / 2) < hi:
+        lo, hi = (lo, mid) if feasible(mid) else (mid, hi)
+    return float(hi), float(hi - lo)
 
 
 def checked_bottleneck(a: np.ndarray, b: np.ndarray, tolerance: float = 0.0) -> float:

@@ -217,8 +217,10 @@ def engine_unit(D: np.ndarray) -> float:
     of radius 1e30 or 1e-30 gave wrong diagrams. Dividing a float64 distance matrix by a power of two and
     multiplying the diagrams back is exact, so clouds of any scale float64 can hold get the same diagrams.
     """
-    finite = D[np.isfinite(D)]
-    largest = float(finite.max()) if finite.size else 0.0
+    largest = float(D.max()) if D.size else 0.0
+    if not np.isfinite(largest):  # one pass over D when every entry is finite (the usual case)
+        finite = D[np.isfinite(D)]
+        largest = float(finite.max()) if finite.size else 0.0
     if largest == 0.0 or 1e-20 <= largest <= 1e20:
         return 1.0
     return float(np.ldexp(1.0, int(np.frexp(largest)[1])))

@@ -32,20 +32,25 @@ import numpy as np
 from gudhi.hera import wasserstein_distance as _hera_wasserstein
 from numpy.typing import ArrayLike
 
-from layertopo.topology.bottleneck import checked_bottleneck, common_birth_bottleneck
+from layertopo.topology.bottleneck import bracketed_bottleneck, checked_bottleneck, common_birth_bottleneck
 
 Metric = Literal["bottleneck", "wasserstein"]
 
 WASSERSTEIN_DELTA = 1e-4
 """Relative error allowed to hera's auction algorithm for the finite part of the Wasserstein distance."""
 
+#: pairs whose dynamic programmes run together in ``wasserstein_distances``
+WASSERSTEIN_BLOCK = 64
+
 __all__ = [
     "WASSERSTEIN_DELTA",
     "bottleneck_distance",
+    "bottleneck_within",
     "check_diagram",
     "diagram_distance",
     "pairwise_distances",
     "wasserstein_distance",
+    "wasserstein_distances",
 ]
 
 
@@ -130,6 +135,42 @@ def bottleneck_distance(a: ArrayLike, b: ArrayLike, *, tolerance: float | None =
     return max(finite, float(gaps.max(initial=0.0)))
 
 
+def bottleneck_within(a: ArrayLike, b: ArrayLike, *, rtol: float) -> tuple[float, float]:
+    """Bottleneck distance within a relative error ``rtol``, and how far off it can be.
+
+    Diagrams whose bars are all born at 0 (H0 of a Rips filtration) get the exact value (error 0); others a
+    bisection on the radius with a matching test (:func:`layertopo.topology.bottleneck.bracketed_bottleneck`),
+    which returns an upper bound of the distance within ``rtol`` of it: 2.9x faster than gudhi within 1e-4
+    and its certificate on the ~700-bar H1 diagrams of activation clouds (``benchmarks/distances.py``).
+
+    Parameters
+    ----------
+    a, b : array_like of shape (k_a, 2) and (k_b, 2)
+        ``[birth, death]`` rows, ``death = inf`` for essential bars; may be empty.
+    rtol : float
+        Relative error allowed, > 0 (e.g. 1e-3).
+
+    Returns
+    -------
+    value : float
+        The distance, or an upper bound of it at most ``error`` above it (``inf`` when the numbers of
+        essential bars differ).
+    error : float
+        ``value - error <= distance <= value``; ``error <= rtol * value``.
+    """
+    if not (np.isfinite(rtol) and rtol > 0):
+        raise ValueError(f"rtol: expected a finite number > 0, got {rtol!r}")
+    parts = _essential_gaps(check_diagram(a, "a"), check_diagram(b, "b"))
+    if parts is None:
+        return np.inf, 0.0
+    fa, fb, gaps = parts
+    gap = float(gaps.max(initial=0.0))
+    if len(fa) == 0 or len(fb) == 0 or _born_at_zero(fa, fb):
+        return bottleneck_distance(a, b), 0.0
+    value, error = bracketed_bottleneck(fa, fb, rtol)
+    return max(value, gap), max(value, gap) - max(value - error, gap)
+
+
 def bottleneck_error(a: ArrayLike, b: ArrayLike, tolerance: float | None) -> float:
     """The most :func:`bottleneck_distance` ``(a, b, tolerance=tolerance)`` can be off: 0 where it is exact.
 
@@ -185,6 +226,73 @@ def wasserstein_distance(a: ArrayLike, b: ArrayLike, *, order: float = 1.0) -> f
     else:
         finite = _hera_wasserstein(fa, fb, order=order, internal_p=np.inf, delta=WASSERSTEIN_DELTA)
     return float((finite**order + np.sum(gaps**order)) ** (1.0 / order))
+
+
+def wasserstein_distances(pairs: Sequence[tuple[ArrayLike, ArrayLike]], *, order: float = 1.0) -> np.ndarray:
+    """:func:`wasserstein_distance` of every pair of diagrams, the same values, faster for many pairs.
+
+    The pairs whose finite bars are all born at 0 (H0 of a Rips filtration) share one vectorised dynamic
+    programme (``_wasserstein_common_birth_many``): for the ~450 H0 pairs of one (model, seed) of the default
+    experiment, 4x faster than one by one, and equal to the last bit. Other pairs go to hera one by one.
+
+    Parameters
+    ----------
+    pairs : sequence of (a, b), each an array_like of shape (k, 2)
+    order : float
+        Exponent ``q >= 1``.
+
+    Returns
+    -------
+    ndarray of shape (len(pairs),), float64
+    """
+    if not (np.isfinite(order) and order >= 1):
+        raise ValueError(f"order: must be a finite number >= 1, got {order!r}")
+    out = np.empty(len(pairs))
+    shared: list[tuple[int, np.ndarray, np.ndarray, np.ndarray]] = []
+    for k, (a, b) in enumerate(pairs):
+        parts = _essential_gaps(check_diagram(a, f"pairs[{k}][0]"), check_diagram(b, f"pairs[{k}][1]"))
+        if parts is None:
+            out[k] = np.inf
+        elif _born_at_zero(parts[0], parts[1]):
+            shared.append((k, parts[0][:, 1], parts[1][:, 1], parts[2]))
+        else:
+            out[k] = wasserstein_distance(a, b, order=order)
+    if shared:
+        finite = _wasserstein_common_birth_many([s[1] for s in shared], [s[2] for s in shared], order)
+        for (k, _, _, gaps), value in zip(shared, finite, strict=True):
+            out[k] = (value**order + np.sum(gaps**order)) ** (1.0 / order)
+    return out
+
+
+def _wasserstein_common_birth_many(xs: list[np.ndarray], ys: list[np.ndarray], order: float) -> np.ndarray:
+    """``_wasserstein_common_birth(xs[k], ys[k], order)`` for every k, shape (len(xs),), in blocks of
+    ``WASSERSTEIN_BLOCK`` pairs of similar sizes that run the dynamic programme's rows together.
+
+    Within a block, a shorter ``x`` is padded with NaN rows *before* its bars (a row that changes nothing:
+    leaving costs 0, matching is NaN and ``fmin`` skips it, and the first rows meet the initial costs, which
+    they return bit for bit), a shorter ``y`` with NaN columns after them (which only repeat the last real
+    column), so each pair gets the very floats it gets alone.
+    """
+    out = np.empty(len(xs))
+    by_size = np.argsort([len(x) * 1_000_000 + len(y) for x, y in zip(xs, ys, strict=True)], kind="stable")
+    for start in range(0, len(by_size), WASSERSTEIN_BLOCK):
+        block = by_size[start : start + WASSERSTEIN_BLOCK]
+        n, m = max(len(xs[k]) for k in block), max(len(ys[k]) for k in block)
+        X, Y = np.full((len(block), n), np.nan), np.full((len(block), m), np.nan)
+        for row, k in enumerate(block):
+            X[row, n - len(xs[k]) :] = np.sort(xs[k])
+            Y[row, : len(ys[k])] = np.sort(ys[k])
+        leave = np.nan_to_num((X / 2) ** order)
+        left_y = np.cumsum(np.nan_to_num((Y / 2) ** order), axis=1)
+        unmatched_y = np.concatenate([np.zeros((len(block), 1)), left_y], axis=1)
+        cost = unmatched_y
+        for i in range(n):
+            step = np.empty_like(cost)
+            step[:, 0] = cost[:, 0] + leave[:, i]
+            step[:, 1:] = np.fmin(cost[:, 1:] + leave[:, i, None], cost[:, :-1] + np.abs(X[:, i, None] - Y) ** order)
+            cost = unmatched_y + np.minimum.accumulate(step - unmatched_y, axis=1)
+        out[block] = np.maximum(cost[:, -1], 0.0) ** (1.0 / order)
+    return out
 
 
 def _born_at_zero(a: np.ndarray, b: np.ndarray) -> bool:

@@ -18,6 +18,9 @@ from layertopo.topology.metrics import gram_slack, nearest_euclidean
 #: rows of the cloud compared with the landmarks at once when measuring the cover radius
 COVER_BLOCK = 2048
 
+#: points farthest from their own class's landmarks whose exact distance bounds a stratified cover radius below
+COVER_FIRST = 32
+
 
 def maxmin_subsample(
     X: np.ndarray, n_points: int, *, metric: str = "euclidean", random_state: int | None = 0
@@ -44,26 +47,36 @@ def maxmin_subsample(
     cover_radius : float
         Largest distance from a point of ``X`` to its nearest landmark (0 with no subsampling).
     """
+    if n_points >= len(X):
+        return np.arange(len(X)), 0.0
+    chosen, nearest, slack = _farthest_points(X, n_points, metric, random_state)
+    if metric != "euclidean":
+        return chosen, float(nearest.max())
+    # the cover radius exactly (as cdist gives it), from the points whose rounded squared distance is near the top
+    candidates = np.flatnonzero(nearest >= nearest.max() - 2 * slack)
+    return chosen, float(cdist(X[candidates], X[chosen]).min(axis=1).max())
+
+
+def _farthest_points(
+    X: np.ndarray, n_points: int, metric: str, random_state: int | None
+) -> tuple[np.ndarray, np.ndarray, float]:
+    """``maxmin_subsample``'s landmarks (``n_points < len(X)``), each point's distance to its nearest landmark
+    (squared and rounded by the Gram trick for ``euclidean``, within ``slack``; exact, ``slack`` 0, otherwise)."""
     n = len(X)
-    if n_points >= n:
-        return np.arange(n), 0.0
     rng = np.random.default_rng(random_state)
     chosen = np.empty(n_points, dtype=np.int64)
     chosen[0] = rng.integers(n)
     if metric == "euclidean":
         distances_to, norms = _squared_euclidean(X)
+        slack = gram_slack(X.shape[1], 2 * float(norms.max()))
     else:
         distances_to = lambda i: cdist(X[i : i + 1], X, metric=metric)[0]  # noqa: E731
+        slack = 0.0
     nearest = distances_to(chosen[0])
     for i in range(1, n_points):
         chosen[i] = int(np.argmax(nearest))
         np.minimum(nearest, distances_to(chosen[i]), out=nearest)
-    if metric != "euclidean":
-        return chosen, float(nearest.max())
-    # the cover radius exactly (as cdist gives it), from the points whose rounded squared distance is near the top
-    slack = gram_slack(X.shape[1], 2 * float(norms.max()))
-    candidates = np.flatnonzero(nearest >= nearest.max() - 2 * slack)
-    return chosen, float(cdist(X[candidates], X[chosen]).min(axis=1).max())
+    return chosen, nearest, slack
 
 
 def _squared_euclidean(X: np.ndarray) -> tuple[Callable[[int], np.ndarray], np.ndarray]:
@@ -127,13 +140,45 @@ def stratified_subsample(
         return np.arange(n), 0.0
     classes, inverse = np.unique(np.asarray(labels), return_inverse=True)
     quotas = class_quotas(np.bincount(inverse), n_points)
-    chosen = []
+    if method != "maxmin" or metric != "euclidean":
+        chosen = []
+        for c, quota in enumerate(quotas):
+            members = np.flatnonzero(inverse == c)
+            picked, _ = SUBSAMPLERS[method](X[members], int(quota), metric=metric, random_state=random_state)
+            chosen.append(members[picked])
+        indices = np.sort(np.concatenate(chosen))
+        return indices, cover_radius(X, indices, metric=metric)
+    chosen, own, slack = [], np.zeros(n), 0.0  # own: squared distance to the nearest landmark of its class
     for c, quota in enumerate(quotas):
         members = np.flatnonzero(inverse == c)
-        picked, _ = SUBSAMPLERS[method](X[members], int(quota), metric=metric, random_state=random_state)
+        if quota >= len(members):
+            chosen.append(members)
+            continue
+        picked, nearest, class_slack = _farthest_points(X[members], int(quota), metric, random_state)
         chosen.append(members[picked])
+        own[members], slack = nearest, max(slack, class_slack)
     indices = np.sort(np.concatenate(chosen))
-    return indices, cover_radius(X, indices, metric=metric)
+    return indices, _cover_from_own_class(X, indices, own, slack)
+
+
+def _cover_from_own_class(X: np.ndarray, indices: np.ndarray, own: np.ndarray, slack: float) -> float:
+    """``cover_radius(X, indices)`` from each point's (rounded) squared distance to its own class's landmarks.
+
+    A point's nearest landmark of any class is no farther than its own class's, so only the points whose own
+    distance reaches the radius can set it: the radius of the ``COVER_FIRST`` points farthest from their own
+    landmarks (exact, by ``cdist`` against every landmark) is a lower bound, and ``cdist`` then gives the exact
+    nearest distance of every point whose own distance could reach it. The same float as ``cover_radius``
+    (the largest of the same ``cdist`` minima), from a few rows instead of all of ``X`` against every landmark.
+    """
+    landmarks = X[indices]
+    first = np.argsort(-own, kind="stable")[:COVER_FIRST]
+    lower = float(cdist(X[first], landmarks).min(axis=1).max())
+    candidates = np.flatnonzero(own + 2 * slack >= lower**2 * (1 - 1e-12))
+    radius = lower
+    for start in range(0, len(candidates), COVER_BLOCK):
+        rows = X[candidates[start : start + COVER_BLOCK]]
+        radius = max(radius, float(cdist(rows, landmarks).min(axis=1).max()))
+    return radius
 
 
 def class_quotas(counts: np.ndarray, n_points: int) -> np.ndarray:
