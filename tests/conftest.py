@@ -41,6 +41,19 @@ def quick_run(tmp_path_factory, quick_config):
     Under pytest-xdist (``make test`` runs two workers) the first worker that needs it builds it in the
     session's shared temporary folder while holding a file lock; the other worker waits and reads it.
     """
+    return _shared_run(tmp_path_factory, "quick", quick_config, build_report=True)
+
+
+@pytest.fixture(scope="session")
+def tiny_run(tmp_path_factory, tiny_config):
+    """One finished tiny.yaml run, computed in this process (``n_jobs: null``), without a report: the reference
+    of the kill-and-resume and the worker-count tests, and the starting point of the tests that damage a run
+    (they copy it). Built once per session, like ``quick_run``."""
+    config = tiny_config.model_copy(update={"execution": tiny_config.execution.model_copy(update={"n_jobs": None})})
+    return _shared_run(tmp_path_factory, "tiny", config, build_report=False)
+
+
+def _shared_run(tmp_path_factory, name: str, config, *, build_report: bool):
     import json
 
     import pandas as pd
@@ -49,15 +62,17 @@ def quick_run(tmp_path_factory, quick_config):
     from layertopo.pipeline import RunResult, run_experiment
 
     if os.environ.get("PYTEST_XDIST_WORKER") is None:
-        return run_experiment(quick_config, tmp_path_factory.mktemp("quick") / "run")
-    shared = tmp_path_factory.getbasetemp().parent / "quick-shared"
+        return run_experiment(config, tmp_path_factory.mktemp(name) / "run", build_report=build_report)
+    shared = tmp_path_factory.getbasetemp().parent / f"{name}-shared"
     with FileLock(f"{shared}.lock"):
         run = shared / "run"
-        if (run / "report.html").exists():
+        if (shared / "done").exists():
             return RunResult(
                 run,
                 pd.read_parquet(run / "history.parquet"),
                 pd.read_parquet(run / "summaries.parquet"),
                 json.loads((run / "manifest.json").read_text()),
             )
-        return run_experiment(quick_config, run)
+        result = run_experiment(config, run, build_report=build_report)
+        (shared / "done").touch()
+        return result

@@ -86,18 +86,16 @@ def test_distances_and_projections_tables(quick_run, quick_config):
     assert set(projections["split"]) == {"train", "test"} and set(projections["label"]) == {0, 1}
 
 
-def test_this_process_and_two_workers_give_identical_runs(tiny_config, tmp_path):
-    one = tiny_config.model_copy(update={"execution": tiny_config.execution.model_copy(update={"n_jobs": None})})
-    first = run_experiment(one, tmp_path / "one", build_report=False)
+def test_this_process_and_two_workers_give_identical_runs(tiny_run, tiny_config, tmp_path):
+    first, one = tiny_run, tiny_run.run_dir  # computed in one process (n_jobs: null)
     again = run_experiment(tiny_config, tmp_path / "two", build_report=False)  # tiny.yaml: execution.n_jobs 2
-    assert (tmp_path / "two" / "summaries.parquet").read_bytes() == (
-        tmp_path / "one" / "summaries.parquet"
-    ).read_bytes()
+    for table in ("summaries.parquet", "distances.parquet", "probes.parquet"):
+        assert (tmp_path / "two" / table).read_bytes() == (one / table).read_bytes(), table
     pd.testing.assert_frame_equal(again.history, first.history)
     part = "activations/narrow_first/seed1/epoch0003.npz"
-    assert (tmp_path / "two" / part).read_bytes() == (tmp_path / "one" / part).read_bytes()
+    assert (tmp_path / "two" / part).read_bytes() == (one / part).read_bytes()
     part = "checkpoints/good/seed0/epoch0001.pt"
-    a, b = (torch.load(tmp_path / run / part, weights_only=False) for run in ("one", "two"))
+    a, b = (torch.load(run / part, weights_only=False) for run in (one, tmp_path / "two"))
     assert all(torch.equal(a["model"][key], b["model"][key]) for key in a["model"])
     assert torch.equal(a["data_order_rng"], b["data_order_rng"]) and a["history"] == b["history"]
 

@@ -90,24 +90,16 @@ def _run(out: Path, kill_at: str | None = None) -> subprocess.CompletedProcess:
         return subprocess.CompletedProcess(command, process.returncode, stdout.read(), stderr.read())
 
 
-@pytest.fixture(scope="module")
-def tiny_reference(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("tiny") / "run"
-    finished = _run(out)
-    assert finished.returncode == 0, finished.stderr[-3000:]
-    return out
-
-
-def test_sigkill_in_a_worker_a_diagram_and_the_report_then_resume_gives_identical_tables(tiny_reference, tmp_path):
-    _kill_each_then_resume(KILL_POINTS, tiny_reference, tmp_path / "run")
+def test_sigkill_in_a_worker_a_diagram_and_the_report_then_resume_gives_identical_tables(tiny_run, tmp_path):
+    _kill_each_then_resume(KILL_POINTS, tiny_run.run_dir, tmp_path / "run")
 
 
 @pytest.mark.slow
-def test_sigkill_at_twelve_points_from_the_first_second_to_the_report(tiny_reference, tmp_path):
+def test_sigkill_at_twelve_points_from_the_first_second_to_the_report(tiny_run, tmp_path):
     """Issue 19: kill at 10+ points of a run, the first seconds and the distance stage included."""
     points = dict(KILL_POINTS + MORE_KILL_POINTS)
     assert sorted(points) == sorted(ORDER)
-    _kill_each_then_resume([(point, points[point]) for point in ORDER], tiny_reference, tmp_path / "run")
+    _kill_each_then_resume([(point, points[point]) for point in ORDER], tiny_run.run_dir, tmp_path / "run")
 
 
 def _kill_each_then_resume(kill_points: list[tuple[str, str]], reference: Path, out: Path) -> None:

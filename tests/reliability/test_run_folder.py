@@ -1,6 +1,7 @@
 """A run folder is one experiment: no resume without its config, one process at a time (issue 19)."""
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -95,11 +96,12 @@ def _truncate(path: Path) -> None:
     path.write_bytes(data[: len(data) // 2])
 
 
-def test_damaged_units_are_recomputed_and_damaged_files_are_named(tmp_path, tiny_config):
+def test_damaged_units_are_recomputed_and_damaged_files_are_named(tmp_path, tiny_run, tiny_config):
     from layertopo.store import DamagedFile, read_npz, read_parquet
 
     one = tiny_config.model_copy(update={"execution": tiny_config.execution.model_copy(update={"n_jobs": None})})
-    first = run_experiment(one, tmp_path / "run", build_report=False)
+    first = tiny_run
+    shutil.copytree(tiny_run.run_dir, tmp_path / "run")
     summaries = (tmp_path / "run" / "summaries.parquet").read_bytes()
     _truncate(tmp_path / "run" / "summaries" / "good" / "seed1" / "epoch0003.parquet")
     _truncate(tmp_path / "run" / "diagrams" / "narrow_first" / "seed0" / "epoch0001.npz")
@@ -180,12 +182,12 @@ def test_free_space_is_checked_against_what_remains_to_be_written(tmp_path, monk
         store.check_free_space(6 * 2**20)
 
 
-def test_a_damaged_checkpoint_is_passed_over_for_the_one_before(tmp_path, tiny_config):
+def test_a_damaged_checkpoint_is_passed_over_for_the_one_before(tmp_path, tiny_run, tiny_config):
     from layertopo.stages.training import latest_checkpoint
     from layertopo.store import RunStore
 
     one = tiny_config.model_copy(update={"execution": tiny_config.execution.model_copy(update={"n_jobs": None})})
-    run_experiment(one, tmp_path / "run", build_report=False)
+    shutil.copytree(tiny_run.run_dir, tmp_path / "run")
     store = RunStore(tmp_path / "run")
     epochs = sorted(one.capture.epochs)
     assert latest_checkpoint(store, one, "good", 0)["epoch"] == epochs[-1]

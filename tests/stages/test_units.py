@@ -2,6 +2,7 @@
 computes only the others (the distance stage included: before issue 16 a resume recomputed every distance)."""
 
 import json
+import shutil
 
 import pandas as pd
 
@@ -54,9 +55,10 @@ def test_run_units_saves_and_marks_each_unit_as_it_completes_and_reports_progres
     assert store.read_manifest()["finished"] == ["probes/m/1", "probes/m/2", "probes/m/0"]
 
 
-def test_a_resume_computes_only_the_distance_units_that_did_not_finish(tmp_path, tiny_config, monkeypatch):
+def test_a_resume_computes_only_the_distance_units_that_did_not_finish(tmp_path, tiny_run, tiny_config, monkeypatch):
     config = tiny_config.model_copy(update={"execution": tiny_config.execution.model_copy(update={"n_jobs": None})})
-    first = run_experiment(config, tmp_path / "run", build_report=False)
+    first = tiny_run
+    shutil.copytree(tiny_run.run_dir, tmp_path / "run")
     table = pd.read_parquet(tmp_path / "run" / "distances.parquet")
     store = RunStore(tmp_path / "run")
     manifest = store.read_manifest()  # as if the run had been killed after the first distance unit

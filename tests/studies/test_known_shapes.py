@@ -37,9 +37,10 @@ def test_blob_sizes_fall_nine_to_one():
 
 
 def test_every_family_is_recovered_on_a_small_draw():
-    """20 instances per family (about 25 s). On 100 (the benchmark) every family reaches 0.94 and all 0.994;
-    20 draws of a 0.94 rate can fall to 0.8, hence the looser bound per family here."""
-    outcomes = run_trials(list(FAMILIES), 20, TopologyConfig(), n_jobs=2)
+    """12 instances per family, in this process (about 13 s; the suite's two workers already fill the cores). On
+    100 (the benchmark) every family reaches 0.94 and all 0.994; 12 draws of a 0.94 rate can fall to 0.8, hence
+    the looser bound per family here (these 12 give 0.83 for the lowest family, 0.98 overall)."""
+    outcomes = run_trials(list(FAMILIES), 12, TopologyConfig())
     rates = {family: float(np.mean([f == t for f, t in results])) for family, results in outcomes.items()}
     overall = np.mean([found == true for results in outcomes.values() for found, true in results])
     assert min(rates.values()) >= 0.8, {family: rate for family, rate in rates.items() if rate < 1}
