@@ -1,7 +1,14 @@
 """Persistent homology of point clouds: validation, subsampling, engines, significance, summaries."""
 
 from layertopo.topology.diagrams import PersistenceResult, persistence_diagrams
-from layertopo.topology.distances import bottleneck_distance, diagram_distance, pairwise_distances, wasserstein_distance
+from layertopo.topology.distances import (
+    bottleneck_distance,
+    bottleneck_within,
+    diagram_distance,
+    pairwise_distances,
+    wasserstein_distance,
+    wasserstein_distances,
+)
 from layertopo.topology.engines import mst_edge_lengths
 from layertopo.topology.significance import Significance, significant_features, universal_null_pvalues
 from layertopo.topology.subsample import maxmin_subsample, random_subsample
@@ -15,6 +22,7 @@ __all__ = [
     "Significance",
     "betti_curve",
     "bottleneck_distance",
+    "bottleneck_within",
     "check_cloud",
     "diagram_distance",
     "diagram_statistics",
@@ -28,4 +36,5 @@ __all__ = [
     "summarize",
     "universal_null_pvalues",
     "wasserstein_distance",
+    "wasserstein_distances",
 ]
