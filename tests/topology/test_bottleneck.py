@@ -206,3 +206,12 @@ def test_bottleneck_within_is_exact_for_h0_and_bounded_with_essential_bars():
     assert bottleneck_within(a, b[:-1], rtol=1e-3) == (np.inf, 0.0)
     with pytest.raises(ValueError, match="rtol"):
         bottleneck_within(a, b, rtol=0.0)
+
+
+def test_subnormal_lengths_are_halved_as_the_brute_force_halves_them():
+    """A review's case: with lengths of a few subnormal units, ``x > 2 r`` and ``x / 2 > r`` disagree (the half
+    rounds); the long bars must be those whose rounded half exceeds r."""
+    u = 5e-324
+    x, y = np.array([9.0, 11.0]) * u, np.array([0.0, 1.0, 9.0]) * u
+    expected = brute_bottleneck(np.c_[np.zeros(2), x], np.c_[np.zeros(3), y])
+    assert common_birth_bottleneck(x, y) == expected == 4 * u

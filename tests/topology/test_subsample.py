@@ -95,3 +95,12 @@ def test_stratified_cover_radius_is_the_one_against_every_landmark(scale):
         labels[:40] = n_classes  # a small class: kept whole once n_points is large
         indices, radius = stratified_subsample(X, labels, n_points)
         assert radius == cover_radius(X, indices) > 0
+
+
+@pytest.mark.parametrize("method", ["maxmin", "random"])
+def test_a_class_too_small_for_a_share_gets_no_landmark(method):
+    """A review's case: 11 points of one class and 1 of another, 5 landmarks: the small class's quota is 0."""
+    X, labels = np.arange(12.0)[:, None], np.array([0] * 11 + [1])
+    indices, radius = stratified_subsample(X, labels, 5, method=method)
+    assert len(indices) == 5 and set(labels[indices]) == {0}
+    assert radius == cover_radius(X, indices)

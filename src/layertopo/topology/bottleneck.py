@@ -98,8 +98,10 @@ def _gaps_between(x: np.ndarray, y: np.ndarray, lo: float, hi: float) -> np.ndar
 
 
 def _lengths_match(x: np.ndarray, y: np.ndarray, r: float) -> bool:
-    """Whether a matching of cost <= ``r`` exists between sorted bar lengths ``x`` and ``y``."""
-    return _sorted_cover(x[x > 2 * r], y, r) and _sorted_cover(y[y > 2 * r], x, r)
+    """Whether a matching of cost <= ``r`` exists between sorted bar lengths ``x`` and ``y``. A bar must be
+    matched when its diagonal cost ``x / 2`` (rounded, as a brute force rounds it) exceeds ``r``: ``x > 2 r``
+    differs for subnormal lengths, whose halves round."""
+    return _sorted_cover(x[x / 2 > r], y, r) and _sorted_cover(y[y / 2 > r], x, r)
 
 
 def _sorted_cover(long: np.ndarray, pool: np.ndarray, r: float) -> bool:
@@ -281,7 +283,8 @@ def bracketed_bottleneck(a: np.ndarray, b: np.ndarray, rtol: float) -> tuple[flo
     value : float
         ``hi``: a matching of this cost exists, and the distance is at least ``value - bound``.
     bound : float
-        ``hi - lo`` (0 when the diagrams match at radius 0).
+        ``hi - lo`` (0 when the diagrams match at radius 0); one unit in the last place of ``hi`` when ``rtol``
+        asks for less than floats can tell apart.
     """
     sides = (_Side(a, b), _Side(b, a))
 

@@ -144,13 +144,17 @@ def stratified_subsample(
         chosen = []
         for c, quota in enumerate(quotas):
             members = np.flatnonzero(inverse == c)
-            picked, _ = SUBSAMPLERS[method](X[members], int(quota), metric=metric, random_state=random_state)
-            chosen.append(members[picked])
+            if quota > 0:  # a class too small for a share gets no landmark
+                picked, _ = SUBSAMPLERS[method](X[members], int(quota), metric=metric, random_state=random_state)
+                chosen.append(members[picked])
         indices = np.sort(np.concatenate(chosen))
         return indices, cover_radius(X, indices, metric=metric)
     chosen, own, slack = [], np.zeros(n), 0.0  # own: squared distance to the nearest landmark of its class
     for c, quota in enumerate(quotas):
         members = np.flatnonzero(inverse == c)
+        if quota == 0:  # a class too small for a share: no landmark of its own
+            own[members] = np.inf
+            continue
         if quota >= len(members):
             chosen.append(members)
             continue

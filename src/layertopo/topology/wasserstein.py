@@ -16,13 +16,15 @@ WASSERSTEIN_BLOCK = 64
 
 
 def common_birth_wasserstein(x: np.ndarray, y: np.ndarray, order: float) -> float:
-    """Exact q-Wasserstein distance between two diagrams whose bars share one birth, from their lengths.
+    """q-Wasserstein distance between two diagrams whose bars share one birth, from their lengths.
 
     With a common birth, matching bars of lengths ``x_i`` and ``y_j`` costs ``|x_i - y_j|^q`` (L-infinity
     ground metric) and leaving one unmatched costs ``(x_i / 2)^q``. That cost is convex in ``x_i - y_j``, so
     crossing pairs can be uncrossed without loss: some optimal matching pairs the sorted lengths in
     order, and a dynamic programme over the two sorted sequences finds it (rows vectorised with a running
-    minimum). Exact, and ~8x faster than hera on the ~500-bar H0 diagrams of the default experiment.
+    minimum). An exact algorithm, ~8x faster than hera on the ~500-bar H0 diagrams of the default experiment;
+    its float sums round like any: within 6e-15 (relative) of an exact assignment on ordinary diagrams, but a
+    difference below the rounding of the summed costs (bars 1e16 times longer than it) is lost.
 
     Parameters
     ----------
@@ -32,17 +34,7 @@ def common_birth_wasserstein(x: np.ndarray, y: np.ndarray, order: float) -> floa
     -------
     float : the finite part of the distance, ``(min cost)^(1/q)``
     """
-    x, y = np.sort(x), np.sort(y)
-    unmatched_y = np.concatenate([[0.0], np.cumsum((y / 2) ** order)])  # cost of leaving y[:j] unmatched
-    cost = unmatched_y  # cost[j]: best for x[:i] against y[:j]; row i = 0
-    for xi in x:
-        leave = (xi / 2) ** order
-        step = np.empty_like(cost)
-        step[0] = cost[0] + leave
-        step[1:] = np.minimum(cost[1:] + leave, cost[:-1] + np.abs(xi - y) ** order)
-        # then y[j] may also be left unmatched after step[k]: cost[j] = min over k <= j of step[k] + sum y[k:j] costs
-        cost = unmatched_y + np.minimum.accumulate(step - unmatched_y)
-    return float(max(cost[-1], 0.0) ** (1.0 / order))
+    return float(common_birth_wasserstein_many([x], [y], order)[0])
 
 
 def common_birth_wasserstein_many(xs: list[np.ndarray], ys: list[np.ndarray], order: float) -> np.ndarray:
@@ -52,7 +44,10 @@ def common_birth_wasserstein_many(xs: list[np.ndarray], ys: list[np.ndarray], or
     Within a block, a shorter ``x`` is padded with NaN rows *before* its bars (a row that changes nothing:
     leaving costs 0, matching is NaN and ``fmin`` skips it, and the first rows meet the initial costs, which
     they return bit for bit), a shorter ``y`` with NaN columns after them (which only repeat the last real
-    column), so each pair gets the very floats it gets alone.
+    column), so each pair gets the very floats it gets alone. One row of the programme, for ``x_i`` against
+    every ``y_j``: ``cost[j]`` is the best for ``x[:i]`` against ``y[:j]``; ``x_i`` is left or matched to
+    ``y_j`` (``step``), then ``y[j]`` may also be left after ``step[k]``:
+    ``cost[j] = min over k <= j of step[k] + sum of y[k:j]'s costs`` (a running minimum).
     """
     out = np.empty(len(xs))
     by_size = np.argsort([len(x) * 1_000_000 + len(y) for x, y in zip(xs, ys, strict=True)], kind="stable")
@@ -72,5 +67,6 @@ def common_birth_wasserstein_many(xs: list[np.ndarray], ys: list[np.ndarray], or
             step[:, 0] = cost[:, 0] + leave[:, i]
             step[:, 1:] = np.fmin(cost[:, 1:] + leave[:, i, None], cost[:, :-1] + np.abs(X[:, i, None] - Y) ** order)
             cost = unmatched_y + np.minimum.accumulate(step - unmatched_y, axis=1)
-        out[block] = np.maximum(cost[:, -1], 0.0) ** (1.0 / order)
+        # the root one value at a time: numpy's power on arrays and on single numbers may round differently
+        out[block] = [max(total, 0.0) ** (1.0 / order) for total in cost[:, -1]]
     return out
