@@ -14,7 +14,7 @@ for distances below about 1e-10 (a review found it). So:
   the bisection over every float it replaced and 14 ms for gudhi with ``e=0``;
 * **a relative error allowed** (the distance stage's H1 rows): :func:`bracketed_bottleneck`, a bisection on the
   radius with the matching test alone, which returns an upper bound within ``rtol`` of the distance and that
-  bound; 4.6 ms a pair on the ~700-bar H1 diagrams of the default experiment at ``rtol = 1e-3``, against 13 ms
+  bound; 4.3 ms a pair on the ~700-bar H1 diagrams of the default experiment at ``rtol = 1e-3``, against 14 ms
   for gudhi within 1e-4 and its certificate (``benchmarks/distances.py``);
 * **otherwise**: gudhi's value ``d`` (within its tolerance ``e``), then a certificate: a matching of cost
   ``<= d + e`` exists and none of cost ``< d - e`` does (:func:`matching_exists`, Hopcroft-Karp in scipy).
@@ -269,7 +269,7 @@ def bracketed_bottleneck(a: np.ndarray, b: np.ndarray, rtol: float) -> tuple[flo
     smallest radius known to have a matching, ``hi``, is within ``rtol * hi`` of the largest known to have
     none, ``lo``. The distance lies in ``(lo, hi]``; ``hi`` is returned, an upper bound off by at most
     ``hi - lo <= rtol * hi``. On the H1 diagrams of the default experiment (~700 bars) and ``rtol = 1e-3``,
-    4.6 ms a pair against 13 ms for gudhi within 1e-4 and its certificate (``benchmarks/distances.py``).
+    4.3 ms a pair against 14 ms for gudhi within 1e-4 and its certificate (``benchmarks/distances.py``).
 
     Parameters
     ----------
