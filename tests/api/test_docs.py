@@ -80,3 +80,26 @@ def test_public_docstrings_are_numpydoc_with_types_not_prose():
                 if kind.endswith(".") or "``" in kind or ";" in kind:
                     problems.append(f"{obj.path}({parameter.name}): type reads as prose: {kind!r}")
     assert not problems, "\n".join(problems)
+
+
+def test_the_readme_keeps_its_set_up_commands_sections_and_results_table():
+    """An edit once cut six sections out of the README and every other test passed: the two set-up commands
+    (the second is what CI runs), the sections a reader looks for and the default run's results table must
+    stay."""
+    text = (ROOT / "README.md").read_text()
+    assert "make demo" in text and "make test" in text
+    assert "make test" in (ROOT / ".ci" / "run").read_text()
+    headings = re.findall(r"^## (.+)$", text, flags=re.MULTILINE)
+    for section in (
+        "Set-up",
+        "The default experiment",
+        "What a run writes",
+        "Commands",
+        "Nothing computed is lost",
+        "Significance",
+        "Speed and scale",
+        "Library",
+        "Development",
+    ):
+        assert any(h.startswith(section) for h in headings), section
+    assert "| | `good` | `narrow_first` | `narrow_middle` |" in text
