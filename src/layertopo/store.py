@@ -125,9 +125,19 @@ def write_parquet(path: str | Path, frame: pd.DataFrame) -> None:
     atomic_write_bytes(path, buffer.getvalue())
 
 
+#: zlib level of npz files: 1 writes the default run's activation snapshots 1.9x faster than
+#: ``np.savez_compressed`` (level 6) for 4 % more bytes (2,192 against 2,108 KiB a snapshot)
+NPZ_COMPRESSION = 1
+
+
 def write_npz(path: str | Path, **arrays: np.ndarray) -> None:
+    """Write ``arrays`` as a compressed npz file (what ``np.savez_compressed`` writes, at ``NPZ_COMPRESSION``),
+    atomically."""
     buffer = io.BytesIO()
-    np.savez_compressed(buffer, **arrays)
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, allowZip64=True, compresslevel=NPZ_COMPRESSION) as zf:
+        for name, array in arrays.items():
+            with zf.open(f"{name}.npy", "w", force_zip64=True) as member:
+                np.lib.format.write_array(member, np.asanyarray(array), allow_pickle=False)
     atomic_write_bytes(path, buffer.getvalue())
 
 

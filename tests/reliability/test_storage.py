@@ -58,3 +58,27 @@ def test_disk_full_mid_write_keeps_the_earlier_file(tmp_path, mounts):
         write_json(folder / "manifest.json", {"status": "x" * 200_000})
     assert store.read_manifest() == {"status": "running"}
     assert sorted(p.name for p in folder.iterdir()) == ["manifest.json", "run.lock"]  # no temp file left
+
+
+def test_npz_files_hold_every_array_exactly_and_numpy_reads_them(tmp_path):
+    """``write_npz`` writes the npz format itself (zlib level ``NPZ_COMPRESSION``, faster than numpy's): numpy
+    must read every array back bit for bit, whatever its dtype and shape, and the file is compressed."""
+    import numpy as np
+
+    from layertopo.store import read_npz, write_npz
+
+    rng = np.random.default_rng(0)
+    arrays = {
+        "relu__train": np.maximum(rng.normal(size=(300, 16)), 0).astype(np.float32),  # half zeros: compressible
+        "diagram__test__all__h1": np.array([[0.1, np.inf], [0.2, 0.3]]),
+        "empty": np.empty((0, 2)),
+        "labels": np.arange(7, dtype=np.int64),
+    }
+    write_npz(tmp_path / "a.npz", **arrays)
+    with np.load(tmp_path / "a.npz", allow_pickle=False) as loaded:
+        assert sorted(loaded.files) == sorted(arrays)
+        for name, array in arrays.items():
+            assert loaded[name].dtype == array.dtype and loaded[name].shape == array.shape
+            assert loaded[name].tobytes() == array.tobytes(), name
+    assert read_npz(tmp_path / "a.npz").keys() == arrays.keys()
+    assert (tmp_path / "a.npz").stat().st_size < 0.8 * sum(a.nbytes for a in arrays.values())
