@@ -73,7 +73,23 @@ def test_purity_chance_equals_the_exact_hypergeometric_expectation(sizes):
     clusters = np.repeat(np.arange(len(sizes)), sizes)
     labels = np.random.default_rng(0).permutation(np.r_[np.zeros(200, int), np.ones(sum(sizes) - 200, int)])
     expected = _exact_two_class_chance(clusters, labels)
-    assert purity_chance(clusters, labels, n_permutations=4000) == pytest.approx(expected, abs=2e-3)
+    assert purity_chance(clusters, labels) == pytest.approx(expected, rel=1e-12)
+    shuffles = np.random.default_rng(1).permuted(np.tile(labels, (20_000, 1)), axis=1)  # and what shuffling gives
+    majority = [np.sum([np.bincount(s[clusters == c], minlength=2).max() for c in range(len(sizes))]) for s in shuffles]
+    assert np.mean(majority) / len(labels) == pytest.approx(expected, abs=1e-3)
+
+
+def test_purity_chance_of_three_classes_is_estimated_by_shuffling():
+    """No closed form is used beyond two classes: the Monte Carlo estimate against a brute-force enumeration of
+    every assignment of 2 + 2 + 2 labels to clusters of 3 and 3 (90 distinct arrangements)."""
+    from itertools import permutations
+
+    clusters, labels = np.repeat([0, 1], 3), np.repeat([0, 1, 2], 2)
+    arrangements = {p for p in permutations(labels)}
+    exact = np.mean(
+        [sum(np.bincount(np.array(a)[clusters == c], minlength=3).max() for c in (0, 1)) / 6 for a in arrangements]
+    )
+    assert purity_chance(clusters, labels, n_permutations=20_000) == pytest.approx(exact, abs=5e-3)
 
 
 def test_one_cluster_is_exactly_at_chance():

@@ -159,17 +159,36 @@ def class_separation(
 def purity_chance(
     clusters: np.ndarray, labels: np.ndarray, *, n_permutations: int = 1000, random_state: int = 0
 ) -> float:
-    """Expected purity of ``clusters`` (n,) when the ``labels`` (n,) are shuffled, by Monte Carlo."""
+    """Expected purity of ``clusters`` (n,) when the ``labels`` (n,) are shuffled.
+
+    Two classes (the experiments here): exact. A cluster of ``m`` points then holds a hypergeometric number
+    ``X`` of the ``K`` points of one class, and the expected purity is ``sum over clusters E[max(X, m - X)] / n``
+    (one ``hypergeom.pmf`` per cluster; 1000 permutations took 10 ms a cloud, 7 % of the topology stage, and
+    were 0.002 off). More classes: Monte Carlo over ``n_permutations`` seeded shuffles.
+    """
     clusters = np.unique(clusters, return_inverse=True)[1]
     labels = np.unique(labels, return_inverse=True)[1]
     n_clusters, n_classes = int(clusters.max()) + 1, int(labels.max()) + 1
     if n_clusters == 1:
         return float(np.bincount(labels).max() / len(labels))
+    if n_classes == 2:
+        return _two_class_chance(np.bincount(clusters), len(labels), int(labels.sum()))
     shuffled = np.random.default_rng(random_state).permuted(np.tile(labels, (n_permutations, 1)), axis=1)
     cells = (np.arange(n_permutations)[:, None] * n_clusters + clusters[None, :]) * n_classes + shuffled
     counts = np.bincount(cells.ravel(), minlength=n_permutations * n_clusters * n_classes)
     majority = counts.reshape(n_permutations, n_clusters, n_classes).max(axis=2).sum(axis=1)
     return float(majority.mean() / len(labels))
+
+
+def _two_class_chance(sizes: np.ndarray, n: int, ones: int) -> float:
+    """``sum over clusters of E[max(X, m - X)] / n``, ``X ~ Hypergeometric(n, ones, m)`` for a cluster of ``m``."""
+    from scipy.stats import hypergeom
+
+    total = 0.0
+    for size in sizes:
+        k = np.arange(max(0, size - (n - ones)), min(size, ones) + 1)
+        total += float(np.sum(hypergeom.pmf(k, n, ones, size) * np.maximum(k, size - k)))
+    return total / n
 
 
 def diagram_statistics(dgm: np.ndarray) -> dict[str, float | int]:
