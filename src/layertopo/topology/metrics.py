@@ -21,6 +21,11 @@ from scipy.spatial.distance import pdist, squareform
 METRICS = ("euclidean", "cosine", "knn_hops", "knn_geodesic")
 
 
+#: rows of ``A`` per matrix product in ``nearest_euclidean``: 256 rows against 1,500 points (3 MB of
+#: temporaries) took the default run's class margins 0.29 s against 0.40 s with 2,048 rows (24 MB)
+GRAM_BLOCK = 256
+
+
 def distance_matrix(points: np.ndarray, metric: str = "euclidean", *, k: int = 14) -> np.ndarray:
     """Pairwise distances of ``points`` (n, n_features) under ``metric``; shape (n, n), float64.
 
@@ -60,7 +65,7 @@ def finite_distance_matrix(D: np.ndarray, threshold: float = np.inf) -> tuple[np
     return D, min(threshold, largest)
 
 
-def nearest_euclidean(A: np.ndarray, B: np.ndarray, *, block: int = 2048) -> tuple[np.ndarray, float]:
+def nearest_euclidean(A: np.ndarray, B: np.ndarray, *, block: int = GRAM_BLOCK) -> tuple[np.ndarray, float]:
     """Squared Euclidean distance from each row of ``A`` to its nearest row of ``B``, by the Gram trick.
 
     ``|a|^2 - 2 a.b + |b|^2`` is one matrix product (BLAS) per block, several times faster than ``cdist``

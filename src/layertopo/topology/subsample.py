@@ -16,7 +16,7 @@ from scipy.spatial.distance import cdist
 from layertopo.topology.metrics import gram_slack, nearest_euclidean
 
 #: rows of the cloud compared with the landmarks at once when measuring the cover radius
-COVER_BLOCK = 2048
+COVER_BLOCK = 256
 
 #: points farthest from their own class's landmarks whose exact distance bounds a stratified cover radius below
 COVER_FIRST = 32

@@ -9,7 +9,7 @@ import numpy as np
 
 from layertopo.config import SignificanceConfig
 from layertopo.topology.diagrams import PersistenceResult
-from layertopo.topology.metrics import nearest_euclidean
+from layertopo.topology.metrics import GRAM_BLOCK, nearest_euclidean
 from layertopo.topology.significance import MergeTree, significant_features
 
 
@@ -72,7 +72,7 @@ def summarize(
     return rows
 
 
-def class_margin(X: np.ndarray, labels: np.ndarray | None, *, block: int = 2048) -> float:
+def class_margin(X: np.ndarray, labels: np.ndarray | None, *, block: int = GRAM_BLOCK) -> float:
     """Distance between the closest two points of different classes (the cloud's margin), nan without two classes.
 
     Parameters
