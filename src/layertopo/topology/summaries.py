@@ -128,8 +128,9 @@ def class_separation(
     The tree is cut into as many clusters as there are classes by taking back its highest merges of two
     components of at least ``tree.min_size`` points (a speck stays with the component it joined; with fewer
     such merges, fewer clusters). ``class_purity`` is the share of points in their cluster's majority class;
-    ``purity_chance`` its expected value when the labels are shuffled over the same clusters (Monte Carlo,
-    ``n_permutations``, seeded); ``purity_above_chance = (purity - chance) / (1 - chance)``: 0 at chance,
+    ``purity_chance`` its expected value when the labels are shuffled over the same clusters (exact for two
+    classes, else Monte Carlo over ``n_permutations`` seeded shuffles: ``purity_chance``);
+    ``purity_above_chance = (purity - chance) / (1 - chance)``: 0 at chance,
     1 for a perfect split.
 
     Parameters
