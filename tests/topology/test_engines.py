@@ -64,3 +64,17 @@ def test_unknown_engine_and_mst_beyond_h0_are_rejected():
         run_engine("nope", D, 1)
     with pytest.raises(ValueError, match="H0 only"):
         run_engine("mst", D, 1)
+
+
+def test_minimum_spanning_tree_lengths_from_single_linkage_equal_prims():
+    """The H0 engine takes scipy's single-linkage heights; a dense Prim must find the same floats, ties (points
+    on a grid) and infinite distances (disconnected graph metrics) included."""
+    from layertopo.topology.engines import _prim_edge_lengths
+
+    rng = np.random.default_rng(3)
+    grid = rng.integers(0, 4, (60, 3)).astype(float) + rng.integers(0, 2, (60, 1)) * 0.5
+    for X in (rng.normal(size=(200, 8)), np.unique(grid, axis=0)):
+        D = np.sqrt(((X[:, None] - X[None]) ** 2).sum(-1))
+        assert np.array_equal(mst_edge_lengths(D), np.sort(_prim_edge_lengths(D)))
+    D = np.array([[0.0, 1.0, np.inf], [1.0, 0.0, np.inf], [np.inf, np.inf, 0.0]])
+    assert mst_edge_lengths(D).tolist() == [1.0, np.inf]

@@ -73,3 +73,14 @@ def test_duplicate_rows_are_found_as_numpy_unique_finds_them():
         X = rng.integers(0, 3, (n, d)).astype(float)  # many repeated rows
         _, first = np.unique(X, axis=0, return_index=True)
         np.testing.assert_array_equal(_first_of_each_row(X), np.sort(first))
+
+
+def test_minus_zero_and_zero_rows_are_one_row():
+    """Rows are compared by their bytes: -0.0 and 0.0 (equal floats, other bytes) must still be duplicates, and
+    rows that differ in one unit in the last place must not."""
+    from layertopo.topology.validation import _first_of_each_row
+
+    X = np.array([[0.0, 1.0], [-0.0, 1.0], [1.0, -0.0], [1.0, 0.0], [1.0, np.nextafter(0.0, 1.0)]])
+    np.testing.assert_array_equal(_first_of_each_row(X), [0, 2, 4])
+    _, first = np.unique(X, axis=0, return_index=True)
+    np.testing.assert_array_equal(_first_of_each_row(X), np.sort(first))

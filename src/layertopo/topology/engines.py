@@ -5,7 +5,7 @@ ripser convention: a list, one ``(k, 2)`` float64 array of ``[birth, death]`` pe
 dimension ``0..maxdim``, ``death = inf`` for essential classes, zero-length bars dropped.
 
 * ``mst``: H0 only, exactly: H0 deaths of a Vietoris-Rips filtration are the edge lengths of a
-  minimum spanning tree (dense Prim, O(n^2), far faster than any Rips engine for H0).
+  minimum spanning tree (scipy's single linkage, O(n^2), far faster than any Rips engine for H0).
 * ``ripser``: ripser.py.
 * ``giotto``: giotto-ph's ``ripser_parallel`` (fastest exact engine for H1 at n <= 2000, FINDINGS §3).
 * ``gudhi``: gudhi's Rips complex with repeated edge collapse (``collapse_edges(1)`` until the complex
@@ -52,15 +52,30 @@ def run_engine(engine: str, D: np.ndarray, maxdim: int, threshold: float = np.in
 
 
 def mst_edge_lengths(D: np.ndarray) -> np.ndarray:
-    """Edge lengths of a minimum spanning tree of the complete graph with weights ``D`` (dense Prim).
+    """Edge lengths of a minimum spanning tree of the complete graph with weights ``D`` (n, n).
+
+    The heights of scipy's single linkage (a C minimum spanning tree: 0.7 ms for 500 points against 1.8 ms
+    for the dense Prim below, the same floats); the Prim loop when ``D`` has infinite entries, which
+    scipy refuses.
 
     Returns
     -------
-    ndarray of shape (n - 1,), in the order edges were added.
+    ndarray of shape (n - 1,), ascending (the lengths of every minimum spanning tree are the same multiset).
     """
     n = len(D)
     if n <= 1:
         return np.empty(0)
+    if np.isfinite(D).all():
+        from scipy.cluster.hierarchy import linkage
+        from scipy.spatial.distance import squareform
+
+        return linkage(squareform(D, checks=False), method="single")[:, 2]
+    return np.sort(_prim_edge_lengths(D))
+
+
+def _prim_edge_lengths(D: np.ndarray) -> np.ndarray:
+    """Minimum spanning tree edge lengths by dense Prim, O(n^2), in the order edges were added."""
+    n = len(D)
     in_tree = np.zeros(n, dtype=bool)
     in_tree[0] = True
     nearest = D[0].astype(np.float64, copy=True)

@@ -46,18 +46,15 @@ class CheckedCloud:
 
 
 def _first_of_each_row(points: np.ndarray) -> np.ndarray:
-    """Indices (ascending) of the first occurrence of each distinct row: a lexicographic sort and a
-    comparison of neighbours, 4-5x faster than ``np.unique(axis=0)`` on small clouds."""
+    """Indices (ascending) of the first occurrence of each distinct row of finite ``points``: each row read as one
+    string of bytes (``+ 0.0`` first turns -0.0 into 0.0, the only float equal to another with other bytes) and
+    ``np.unique`` (stable, so the first of equal rows), 3x faster than a lexicographic sort over the columns
+    on the default experiment's clouds and 10x faster than ``np.unique(axis=0)``."""
     if len(points) < 2:
         return np.arange(len(points))
-    order = np.lexsort(points.T[::-1])
-    ordered = points[order]
-    new = np.empty(len(points), dtype=bool)
-    new[0] = True
-    np.any(ordered[1:] != ordered[:-1], axis=1, out=new[1:])
-    starts = np.flatnonzero(new)
-    # lexsort is stable: the first of each run of equal rows is its first occurrence
-    return np.sort(order[starts])
+    rows = np.ascontiguousarray(points, dtype=np.float64) + 0.0
+    as_bytes = rows.view(np.dtype((np.void, rows.dtype.itemsize * rows.shape[1]))).ravel()
+    return np.sort(np.unique(as_bytes, return_index=True)[1])
 
 
 #: coordinates (after centring) beyond this, times sqrt(n_features), make squared distances overflow float64;
