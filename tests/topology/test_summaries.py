@@ -1,6 +1,7 @@
 import json
 
 import numpy as np
+import pandas as pd
 import pytest
 from scipy.spatial.distance import pdist, squareform
 from scipy.stats import hypergeom
@@ -122,3 +123,20 @@ def test_class_shares_before_and_after_subsampling():
     assert unstratified[0]["class_share_shift"] > 0.3  # farthest points favour the spread-out class
     alone = summarize(persistence_diagrams(X[:900], maxdim=0), SignificanceConfig())
     assert alone[0]["class_shares_input"] == "" and np.isnan(alone[0]["class_share_shift"])
+
+
+def test_a_kept_distance_matrix_gives_the_same_summary_rows():
+    """``analyze_cloud`` keeps the engine's distance matrix for the significance (one distance matrix a cloud,
+    not two): the rows must be those of the summary that computes it again; by default none is kept."""
+    from layertopo.config import SignificanceConfig
+    from layertopo.topology import persistence_diagrams, summarize
+
+    rng = np.random.default_rng(4)
+    X = np.r_[rng.normal(size=(120, 5)), rng.normal(size=(120, 5)) + 4]
+    labels = np.repeat([0, 1], 120)
+    kept = persistence_diagrams(X, maxdim=1, max_points=150, labels=labels, keep_distances=True)
+    again = persistence_diagrams(X, maxdim=1, max_points=150, labels=labels)
+    assert kept.distances.shape == (150, 150) and again.distances is None
+    rows = summarize(kept, SignificanceConfig(), labels)
+    assert rows[0]["betti_significant"] == 2  # two blobs
+    assert pd.DataFrame(rows).equals(pd.DataFrame(summarize(again, SignificanceConfig(), labels)))

@@ -57,7 +57,7 @@ def analyze_cloud(X: np.ndarray, labels: np.ndarray | None, config: TopologyConf
     """Diagrams and summary rows of one cloud ``X (n, d)``; a bad cloud gives flagged rows, not an exception."""
     start = time.perf_counter()
     try:
-        result = diagrams_for_config(X, config, random_state=0, labels=labels, where=where)
+        result = diagrams_for_config(X, config, random_state=0, labels=labels, where=where, keep_distances=True)
         rows = summarize(result, config.significance, labels)
         fixed = _fixed_scale_betti(X, config, where)
         margin = class_margin(X, labels)

@@ -40,6 +40,8 @@ class PersistenceResult:
     knn_k : neighbours of the k-NN graph (graph metrics only)
     flags : e.g. ``("duplicates", "collapsed", "memory_subsampled")``
     rows : ndarray of shape (n_used,), the input row each used point came from
+    distances : ndarray of shape (n_used, n_used), the (finite) distance matrix the engine ran on, kept only
+        when asked (``keep_distances=True``: the significance of the same cloud reuses it); else None
     """
 
     dgms: list[np.ndarray]
@@ -56,6 +58,7 @@ class PersistenceResult:
     rows: np.ndarray | None = None
     knn_k: int = 14
     cut: float = np.inf
+    distances: np.ndarray | None = field(default=None, repr=False, compare=False)
 
     def __getitem__(self, dim: int) -> np.ndarray:
         return self.dgms[dim]
@@ -77,6 +80,7 @@ def persistence_diagrams(
     truncate: bool = True,
     labels: object | None = None,
     where: str = "",
+    keep_distances: bool = False,
 ) -> PersistenceResult:
     """Vietoris-Rips persistence diagrams of a point cloud.
 
@@ -116,6 +120,9 @@ def persistence_diagrams(
         measured on the cloud's own class mix.
     where : str
         The cloud's key, named in error messages.
+    keep_distances : bool
+        Keep the distance matrix in ``result.distances`` (n_used^2 floats), for a caller that needs it again
+        (``summarize`` of the same cloud); the default drops it.
 
     Returns
     -------
@@ -161,11 +168,12 @@ def persistence_diagrams(
     used = points[indices]
     thresh = np.inf if threshold is None else float(threshold)
     chosen = choose_engine(len(used), maxdim) if engine == "auto" else engine
-    cut = np.inf
+    cut, kept = np.inf, None
     if "collapsed" in flags or len(used) == 1:
         dgms = [np.array([[0.0, np.inf]])] + [np.empty((0, 2)) for _ in range(maxdim)]
     else:
         D, thresh = finite_distance_matrix(distance_matrix(used, metric, k=knn_k), thresh)
+        kept = D if keep_distances else None
         unit = engine_unit(D)  # a power of two: dividing by it is exact, and float32 engines stay in range
         D, thresh = D / unit, thresh / unit
         if truncate and maxdim == 1 and thresh == np.inf and chosen != "mst" and len(used) >= TRUNCATE_MIN_POINTS:
@@ -188,11 +196,18 @@ def persistence_diagrams(
         rows=cloud.rows[indices],
         knn_k=knn_k,
         cut=cut,
+        distances=kept,
     )
 
 
 def diagrams_for_config(
-    X: object, config: TopologyConfig, *, random_state: int | None = 0, labels: object | None = None, where: str = ""
+    X: object,
+    config: TopologyConfig,
+    *,
+    random_state: int | None = 0,
+    labels: object | None = None,
+    where: str = "",
+    keep_distances: bool = False,
 ) -> PersistenceResult:
     """``persistence_diagrams`` with the engine, metric and subsampling settings of a ``TopologyConfig``."""
     return persistence_diagrams(
@@ -207,6 +222,7 @@ def diagrams_for_config(
         truncate=config.truncate,
         labels=labels,
         where=where,
+        keep_distances=keep_distances,
     )
 
 

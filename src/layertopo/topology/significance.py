@@ -161,6 +161,7 @@ def significant_features(
     *,
     metric: str = "euclidean",
     knn_k: int = 14,
+    distances: np.ndarray | None = None,
 ) -> Significance:
     """Significant Betti numbers of a cloud from its points (for H0) and its diagrams (for H1+).
 
@@ -174,8 +175,10 @@ def significant_features(
         ``min_size`` and ``h0_z`` (H0), ``alpha`` and ``ratio_min`` (H1+).
     metric, knn_k : str, int
         The distance the diagrams were computed with (H0 merges use the same one).
+    distances : ndarray of shape (n, n), optional
+        That distance matrix of ``points``, if already computed (``PersistenceResult.distances``).
     """
-    D, _ = finite_distance_matrix(distance_matrix(points, metric, k=knn_k))
+    D = finite_distance_matrix(distance_matrix(points, metric, k=knn_k))[0] if distances is None else distances
     tree = merge_tree(D, min_size=config.min_size)
     significant = tree.big[tree.z > config.h0_z]
     betti = [1 + len(significant)]

@@ -32,7 +32,9 @@ def summarize(
         separates them), its chance level ``purity_chance`` and ``purity_above_chance``; every row gets
         the class shares before and after subsampling.
     """
-    significance = significant_features(result.points, result.dgms, config, metric=result.metric, knn_k=result.knn_k)
+    significance = significant_features(
+        result.points, result.dgms, config, metric=result.metric, knn_k=result.knn_k, distances=result.distances
+    )
     tree = significance.tree
     cloud = {
         "n_input": result.n_input,
