@@ -92,3 +92,24 @@ def test_max_bars_zero_draws_no_bar_and_a_negative_one_is_refused():
     assert not [seg for c in ax.collections for seg in c.get_segments()]
     with pytest.raises(ValueError, match="max_bars"):
         plot_barcode(DGMS, ax=_axes(1), max_bars=-1)
+
+
+def test_the_training_figure_marks_each_snapshot_epoch_in_every_panel():
+    """A dotted vertical line per snapshot epoch in each of the 2 x models panels, on that panel's own axes."""
+    import pandas as pd
+
+    from layertopo.plots.interactive import training_figure
+
+    history = pd.DataFrame(
+        [
+            {"model": m, "seed": 0, "epoch": e, "split": s, "loss": 1.0 / (e + 1), "accuracy": 0.5 + e / 20}
+            for m in ("a", "b")
+            for e in range(6)
+            for s in ("train", "test")
+        ]
+    )
+    fig = training_figure(history, ["a", "b"], [0, 2, 5])
+    lines = [(s.x0, s.xref, s.yref) for s in fig.layout.shapes if s.line.dash == "dot"]
+    axes = [(f"x{k if k > 1 else ''}", f"y{k if k > 1 else ''} domain") for k in range(1, 5)]
+    assert sorted(lines) == sorted((e, x, y) for e in (0, 2, 5) for x, y in axes)
+    assert {ax.plotly_name for ax in fig.select_xaxes()} == {"xaxis", "xaxis2", "xaxis3", "xaxis4"}
