@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
-import os
 import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
@@ -40,7 +39,7 @@ from concurrent.futures import as_completed as futures_completed
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
-from layertopo.processes import effective_n_jobs, usable_jobs, worker_setup
+from layertopo.processes import available_cores, effective_n_jobs, usable_jobs, worker_setup
 
 if TYPE_CHECKING:
     from distributed import Client, LocalCluster
@@ -172,7 +171,7 @@ class LocalPool(Executor):
 
         if self._pool is None or not self._pool.active:
             self.close()
-            threads = max((os.cpu_count() or 1) // self.n_workers, 1)  # like joblib: no oversubscription
+            threads = max(available_cores() // self.n_workers, 1)  # like joblib: no oversubscription
             context = _context(self.start)
             if context.get_start_method() == "forkserver":
                 _SERVER["started"] |= getattr(_fork_server(), "_forkserver_pid", 0) is None

@@ -16,7 +16,7 @@ def usable_jobs(n_jobs: int, what: str = "n_jobs") -> int:
     processes than cores only add memory and switching (``n_jobs=32`` started 35 processes on 2)."""
     import warnings
 
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    cores = available_cores()
     if n_jobs > cores:
         warnings.warn(f"{what}={n_jobs} but this machine has {cores} cores: using {cores}", stacklevel=2)
         return cores
@@ -56,5 +56,10 @@ def effective_n_jobs(n_jobs: int | None) -> int:
         return 1
     if n_jobs == 0:
         raise ValueError("n_jobs=0 runs nothing: use None (this process), a positive count or -1 (every core)")
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    cores = available_cores()
     return n_jobs if n_jobs > 0 else max(cores + 1 + n_jobs, 1)
+
+
+def available_cores() -> int:
+    """The cores this process may run on (its CPU affinity where the platform has one, else every core)."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)

@@ -152,14 +152,8 @@ def matching_exists(a: np.ndarray, b: np.ndarray, r: float) -> bool:
 
 
 def _covers(long: np.ndarray, pool: np.ndarray, r: float) -> bool:
-    """Whether every point of ``long`` can take its own point of ``pool`` within L-infinity ``r``.
-
-    Most long bars of an activation cloud's diagram have hundreds of pool points within ``r``, so the full
-    bipartite graph is rarely built: ``_Side.covers`` first matches within each bar's ``NEAREST`` nearest pool
-    points (if that smaller graph matches every long bar, so does the full one; if a bar has none within ``r``,
-    or the bars whose whole neighbourhood is in their list cannot be matched among themselves, none can), and
-    ``_covers_by_degree`` decides the rest.
-    """
+    """Whether every point of ``long`` can take its own point of ``pool`` within L-infinity ``r`` (``_Side``'s
+    test with every point of ``long`` long)."""
     return _Side(long, pool, half=np.full(len(long), np.inf)).covers(r)
 
 
@@ -176,7 +170,7 @@ def _covers_by_degree(long: np.ndarray, pool: np.ndarray, r: float, tree: cKDTre
     if len(hard) == 0:
         return True
     near = tree.query_ball_point(hard, r * (1 + 4 * _EPS) + _TINY, p=np.inf)
-    counts = np.fromiter((len(n) for n in near), dtype=np.int64, count=len(near))
+    counts = np.fromiter((len(each) for each in near), dtype=np.int64, count=len(near))
     rows, columns = np.repeat(np.arange(len(hard)), counts), np.concatenate(near).astype(np.int64)
     keep = _linf(hard[rows], pool[columns]) <= r
     rows, columns = rows[keep], columns[keep]
@@ -293,10 +287,8 @@ def bracketed_bottleneck(a: np.ndarray, b: np.ndarray, rtol: float) -> tuple[flo
 
     if feasible(0.0):
         return 0.0, 0.0
-    lo, hi = (
-        0.0,
-        max(sides[0].half.max(initial=0.0), sides[1].half.max(initial=0.0)),
-    )  # no matching; all to the diagonal
+    lo = 0.0  # no matching at lo; at hi every bar can go to the diagonal
+    hi = max(sides[0].half.max(initial=0.0), sides[1].half.max(initial=0.0))
     while hi - lo > rtol * hi and lo < (mid := (lo + hi) / 2) < hi:
         lo, hi = (lo, mid) if feasible(mid) else (mid, hi)
     return float(hi), float(hi - lo)

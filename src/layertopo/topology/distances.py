@@ -124,13 +124,23 @@ def bottleneck_distance(a: ArrayLike, b: ArrayLike, *, tolerance: float | None =
     if parts is None:
         return np.inf
     fa, fb, gaps = parts
-    if len(fa) == 0 or len(fb) == 0:  # every bar goes to the diagonal
-        finite = float(np.concatenate([fa[:, 1] - fa[:, 0], fb[:, 1] - fb[:, 0]]).max(initial=0.0) / 2)
-    elif _born_at_zero(fa, fb):
-        finite = common_birth_bottleneck(fa[:, 1], fb[:, 1])
-    else:
-        finite = checked_bottleneck(fa, fb, tolerance or 0.0)
-    return max(finite, float(gaps.max(initial=0.0)))
+    finite = _exact_finite_bottleneck(fa, fb)
+    return max(checked_bottleneck(fa, fb, tolerance or 0.0) if finite is None else finite, _gap(gaps))
+
+
+def _exact_finite_bottleneck(fa: np.ndarray, fb: np.ndarray) -> float | None:
+    """The bottleneck distance of two finite parts where it is exact and cheap (one side empty: every bar to the
+    diagonal; one common birth: ``common_birth_bottleneck``), else None."""
+    if len(fa) == 0 or len(fb) == 0:
+        return float(np.concatenate([fa[:, 1] - fa[:, 0], fb[:, 1] - fb[:, 0]]).max(initial=0.0) / 2)
+    if _born_at_zero(fa, fb):
+        return common_birth_bottleneck(fa[:, 1], fb[:, 1])
+    return None
+
+
+def _gap(gaps: np.ndarray) -> float:
+    """The largest birth gap of the matched essential bars (0 without any)."""
+    return float(gaps.max(initial=0.0))
 
 
 def bottleneck_within(a: ArrayLike, b: ArrayLike, *, rtol: float) -> tuple[float, float]:
@@ -162,11 +172,11 @@ def bottleneck_within(a: ArrayLike, b: ArrayLike, *, rtol: float) -> tuple[float
     if parts is None:
         return np.inf, 0.0
     fa, fb, gaps = parts
-    gap = float(gaps.max(initial=0.0))
-    if len(fa) == 0 or len(fb) == 0 or _born_at_zero(fa, fb):
-        return bottleneck_distance(a, b), 0.0
+    exact = _exact_finite_bottleneck(fa, fb)
+    if exact is not None:
+        return max(exact, _gap(gaps)), 0.0
     value, error = bracketed_bottleneck(fa, fb, rtol)
-    return max(value, gap), max(value, gap) - max(value - error, gap)
+    return max(value, _gap(gaps)), max(value, _gap(gaps)) - max(value - error, _gap(gaps))
 
 
 def bottleneck_error(a: ArrayLike, b: ArrayLike, tolerance: float | None) -> float:
@@ -223,6 +233,11 @@ def wasserstein_distance(a: ArrayLike, b: ArrayLike, *, order: float = 1.0) -> f
         finite = common_birth_wasserstein(fa[:, 1], fb[:, 1], order)
     else:
         finite = _hera_wasserstein(fa, fb, order=order, internal_p=np.inf, delta=WASSERSTEIN_DELTA)
+    return _with_essentials(finite, gaps, order)
+
+
+def _with_essentials(finite: float, gaps: np.ndarray, order: float) -> float:
+    """``(W_finite^q + sum_i gap_i^q)^(1/q)``: the finite part's distance combined with the essential bars'."""
     return float((finite**order + np.sum(gaps**order)) ** (1.0 / order))
 
 
@@ -258,7 +273,7 @@ def wasserstein_distances(pairs: Sequence[tuple[ArrayLike, ArrayLike]], *, order
     if shared:
         finite = common_birth_wasserstein_many([s[1] for s in shared], [s[2] for s in shared], order)
         for (k, _, _, gaps), value in zip(shared, finite, strict=True):
-            out[k] = (value**order + np.sum(gaps**order)) ** (1.0 / order)
+            out[k] = _with_essentials(float(value), gaps, order)
     return out
 
 
