@@ -32,7 +32,7 @@ import pandas as pd
 
 from layertopo.config import load_config
 from layertopo.data import make_dataset
-from layertopo.stages.distances import _comparison_inputs
+from layertopo.stages.distances import comparison_inputs
 from layertopo.store import RunStore
 from layertopo.topology.bottleneck import _lengths_match, checked_bottleneck
 from layertopo.topology.comparisons import BOTTLENECK_RTOL, _normalised, _pairs
@@ -95,7 +95,7 @@ def scaled_pairs(run: Path, units: int) -> dict[int, list[tuple[np.ndarray, np.n
     out: dict[int, list] = {0: [], 1: []}
     names = [(m, s) for m in config.models for s in config.training.seeds][:units]
     for model, seed in names:
-        diagrams, scales, layers, *_ = _comparison_inputs(config, dataset, store, summaries, model, seed)
+        diagrams, scales, layers, *_ = comparison_inputs(config, dataset, store, summaries, model, seed)
         for _, a, b in _pairs(diagrams, layers):
             if a in diagrams and b in diagrams:
                 da = _normalised(diagrams[a], scales.get(a[:3], 0.0))

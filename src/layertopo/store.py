@@ -18,7 +18,7 @@ import os
 import signal
 import tempfile
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -141,11 +141,12 @@ def write_npz(path: str | Path, **arrays: np.ndarray) -> None:
     atomic_write_bytes(path, buffer.getvalue())
 
 
-def read_npz(path: str | Path) -> dict[str, np.ndarray]:
-    """Every array of an npz file; a damaged file raises ``DamagedFile`` naming it and the fix."""
+def read_npz(path: str | Path, select: Callable[[str], bool] | None = None) -> dict[str, np.ndarray]:
+    """Every array of an npz file (only those whose name ``select`` accepts, when given: the others are not
+    decompressed); a damaged file raises ``DamagedFile`` naming it and the fix."""
     try:
         with np.load(path, allow_pickle=False) as data:
-            return {key: data[key] for key in data.files}
+            return {key: data[key] for key in data.files if select is None or select(key)}
     except FileNotFoundError:
         raise
     except (ValueError, OSError, EOFError, zipfile.BadZipFile) as exc:

@@ -81,4 +81,7 @@ def test_npz_files_hold_every_array_exactly_and_numpy_reads_them(tmp_path):
             assert loaded[name].dtype == array.dtype and loaded[name].shape == array.shape
             assert loaded[name].tobytes() == array.tobytes(), name
     assert read_npz(tmp_path / "a.npz").keys() == arrays.keys()
+    chosen = read_npz(tmp_path / "a.npz", select=lambda name: "__" in name)  # what the distance stage reads
+    assert chosen.keys() == {"relu__train", "diagram__test__all__h1"}
+    assert chosen["relu__train"].tobytes() == arrays["relu__train"].tobytes()
     assert (tmp_path / "a.npz").stat().st_size < 0.8 * sum(a.nbytes for a in arrays.values())

@@ -2,13 +2,16 @@
 computes only the others (the distance stage included: before issue 16 a resume recomputed every distance)."""
 
 import json
+import os
 import shutil
+import signal
 
 import pandas as pd
+import pytest
 
 from layertopo.pipeline import run_experiment
 from layertopo.stages import distances
-from layertopo.stages.units import Unit, pending, run_units
+from layertopo.stages.units import Unit, computed_in_parts, pending, run_units
 from layertopo.store import RunStore, readable, write_parquet
 
 
@@ -68,13 +71,13 @@ def test_a_resume_computes_only_the_distance_units_that_did_not_finish(tmp_path,
     real = distances.distance_rows
 
     def counted(*args):
-        calls.append(args[2])  # the unit's layers
+        calls.append((args[0], *args[2:4]))  # the part and the unit's model and seed
         return real(*args)
 
     monkeypatch.setattr(distances, "distance_rows", counted)
     again = run_experiment(config, tmp_path / "run", build_report=False)
-    units = len(config.models) * len(config.training.seeds)
-    assert len(calls) == units - 1  # every unit but the finished one
+    units = [(m, s) for m in config.models for s in config.training.seeds if (m, s) != ("good", 0)]
+    assert sorted(calls) == sorted((part, m, s) for part in distances.PARTS for m, s in units)  # all but the finished
     pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "run" / "distances.parquet"), table)
     pd.testing.assert_frame_equal(again.summaries, first.summaries)
 
@@ -91,3 +94,31 @@ def test_a_views_stage_without_rows_still_writes_its_columns(tmp_path, tiny_conf
     assert list(table.columns) == PROBE_COLUMNS and table.empty
     assert list(pd.read_parquet(tmp_path / "probes.parquet").columns) == PROBE_COLUMNS
     assert len(store.read_manifest()["finished"]) == len(tiny_config.models) * len(tiny_config.training.seeds)
+
+
+def _part(part: str, seed: int) -> str:
+    if part == "dies":
+        os.kill(os.getpid(), signal.SIGKILL)  # a worker ending without a result
+    return f"{part}{seed}"
+
+
+def test_units_computed_in_parts_get_their_parts_in_order_and_the_first_parts_run_first(tmp_path):
+    from layertopo.parallel import InProcess, LocalPool
+    from layertopo.processes import WorkerDied
+
+    store = RunStore(tmp_path)
+    units = [Unit("distances", "m", seed) for seed in range(3)]
+    parts = [[("long", u.seed), ("short", u.seed)] for u in units]
+    order = []
+
+    def traced(part, seed):
+        order.append((part, seed))
+        return _part(part, seed)
+
+    results = list(computed_in_parts(InProcess(), traced, units, parts, store))
+    assert results == [(u, [f"long{u.seed}", f"short{u.seed}"]) for u in units]  # each as soon as it is whole
+    assert order == [("long", 0), ("long", 1), ("long", 2), ("short", 0), ("short", 1), ("short", 2)]
+    with LocalPool(2) as pool:
+        assert sorted(computed_in_parts(pool, _part, units, parts, store), key=lambda r: r[0].seed) == results
+        with pytest.raises(WorkerDied, match="distances/m/1"):
+            list(computed_in_parts(pool, _part, units, [parts[0], [("dies", 1)], parts[2]], store))

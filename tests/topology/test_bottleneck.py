@@ -184,6 +184,7 @@ def test_more_long_bars_than_nearest_neighbours_go_to_the_degree_fallback(monkey
 @pytest.mark.parametrize("rtol", [1e-1, 1e-3])
 def test_bracketed_bottleneck_holds_the_exact_value_within_its_bound(rtol):
     rng = np.random.default_rng(9)
+    exact_ones = 0
     for trial in range(60):
         a, b = noisy_pair(rng, 30) if trial % 2 else random_pair(rng, common_birth=False, most=12)
         if len(a) == 0 or len(b) == 0:
@@ -192,6 +193,30 @@ def test_bracketed_bottleneck_holds_the_exact_value_within_its_bound(rtol):
         value, error = bottleneck_module.bracketed_bottleneck(a, b, rtol)
         assert value - error <= exact <= value, (a, b)
         assert error <= rtol * value + 1e-300
+        assert error > 0 or value == exact  # a matching at the lower bound: the distance itself, to the bit
+        exact_ones += error == 0
+    assert 10 <= exact_ones < 60  # both ways are exercised
+
+
+def test_the_lower_bounds_are_the_brute_force_ones():
+    """Every bar goes to the diagonal (half its length) or to a bar of the other diagram (its nearest at
+    least): the largest of those cheapest fates, on each side, bounds every matching's cost from below."""
+    rng = np.random.default_rng(12)
+    for trial in range(200):
+        a, b = noisy_pair(rng, 40) if trial % 2 else random_pair(rng, common_birth=False, most=20)
+        if len(a) == 0 or len(b) == 0:
+            continue
+        cost = np.maximum(np.abs(a[:, None, 0] - b[None, :, 0]), np.abs(a[:, None, 1] - b[None, :, 1]))
+        half_a, half_b = (a[:, 1] - a[:, 0]) / 2, (b[:, 1] - b[:, 0]) / 2
+        expected = max(np.minimum(half_a, cost.min(axis=1)).max(), np.minimum(half_b, cost.min(axis=0)).max())
+        sides = bottleneck_module._Side(a, b), bottleneck_module._Side(b, a)
+        assert sides[1].least_cost(sides[0].least_cost(0.0)) == expected
+        assert brute_bottleneck(a, b) >= expected
+        x, y = np.sort(a[:, 1] - a[:, 0]), np.sort(b[:, 1] - b[:, 0])
+        gaps = np.abs(x[:, None] - y[None, :])
+        lengths = max(np.minimum(x / 2, gaps.min(axis=1)).max(), np.minimum(y / 2, gaps.min(axis=0)).max())
+        assert max(bottleneck_module._least_length_cost(x, y), bottleneck_module._least_length_cost(y, x)) == lengths
+    assert bottleneck_module._least_length_cost(np.array([1.0, 3.0]), np.array([])) == 1.5
 
 
 def test_bottleneck_within_is_exact_for_h0_and_bounded_with_essential_bars():

@@ -5,6 +5,7 @@ file marked finished in the manifest, so a resumed run recomputes none that fini
 from __future__ import annotations
 
 from collections.abc import Iterator
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -14,9 +15,12 @@ from layertopo.clouds import CloudKey, layer_index
 from layertopo.config import ExperimentConfig
 from layertopo.data import Dataset
 from layertopo.parallel import Executor
-from layertopo.stages.units import Progress, Unit, computed_on, run_units
+from layertopo.stages.units import Progress, Unit, computed_in_parts, run_units
 from layertopo.store import RunStore, read_npz, read_parquet, write_parquet
 from layertopo.topology.comparisons import comparison_rows, noise_floor_rows
+
+#: the jobs of one (model, seed), longest first: its comparison rows, then its noise floor rows
+PARTS = ("comparisons", "noise_floor")
 
 FIRST_COLUMNS = ["model", "seed", "kind", "dim", "epoch", "layer", "split", "other_epoch", "other_layer", "other_split"]
 
@@ -34,8 +38,12 @@ def distances_all(
     units = [Unit("distances", name, seed) for name in config.models for seed in config.training.seeds]
 
     def compute(todo: list[Unit]) -> Iterator[tuple[Unit, list[dict[str, Any]]]]:
-        jobs = [_comparison_inputs(config, dataset, store, summaries, u.model, u.seed) for u in todo]
-        return computed_on(executor, distance_rows, todo, jobs, store)
+        # each worker reads its unit's diagrams and clouds itself: this process only sends names and scales
+        # and its two parts are separate jobs (the comparisons, longer, then the noise floor)
+        jobs = [_job(config, dataset, store, summaries, u.model, u.seed) for u in todo]
+        parts = [[(part, *job) for part in PARTS] for job in jobs]
+        for unit, (comparisons, noise_floor) in computed_in_parts(executor, distance_rows, todo, parts, store):
+            yield unit, comparisons + noise_floor
 
     def save(unit: Unit, rows: list[dict[str, Any]]) -> None:
         frame = pd.DataFrame(rows).assign(model=unit.model, seed=unit.seed)
@@ -59,34 +67,78 @@ def distances_all(
 
 
 def distance_rows(
-    diagrams: dict, scales: dict, layers: list[str], train_clouds: dict, labels: np.ndarray, max_points: int | None
+    part: str,
+    root: str,
+    name: str,
+    seed: int,
+    epochs: list[int],
+    with_train: bool,
+    scales: dict,
+    labels: np.ndarray,
+    max_points: int | None,
 ) -> list[dict[str, Any]]:
-    """One (model, seed): the comparison rows and the noise floor rows (runs in a worker process)."""
-    return comparison_rows(diagrams, scales, layers) + noise_floor_rows(train_clouds, labels, max_points=max_points)
+    """One part of one (model, seed)'s rows: ``"comparisons"`` or ``"noise_floor"`` (``PARTS``). Runs in a worker
+    process, which reads the diagrams or the training clouds it needs from the run folder ``root``."""
+    if part == "comparisons":
+        diagrams, _ = _saved_diagrams_and_clouds(RunStore(root), name, seed, epochs, with_train=False)
+        return comparison_rows(diagrams, scales, sorted({k[1] for k in diagrams}, key=layer_index))
+    if part == "noise_floor":
+        if not with_train:
+            return []
+        store = RunStore(root)
+        _, train_clouds = _saved_diagrams_and_clouds(store, name, seed, epochs, with_train=True, diagrams=False)
+        return noise_floor_rows(train_clouds, labels, max_points=max_points)
+    raise ValueError(f"unknown part {part!r}; expected one of {PARTS}")
 
 
-def _comparison_inputs(
+def comparison_inputs(
     config: ExperimentConfig, dataset: Dataset, store: RunStore, summaries: pd.DataFrame, name: str, seed: int
 ) -> tuple[dict, dict, list[str], dict, np.ndarray, int | None]:
+    """What ``distance_rows`` computes on for one (model, seed), read in this process (for benchmarks and
+    checks): the diagrams, their scales, the layers in order, the training clouds, their labels, max_points."""
+    _, name, seed, epochs, with_train, scales, labels, max_points = _job(config, dataset, store, summaries, name, seed)
+    diagrams, train_clouds = _saved_diagrams_and_clouds(store, name, seed, epochs, with_train=with_train)
+    layers = sorted({k[1] for k in diagrams}, key=layer_index)
+    return diagrams, scales, layers, train_clouds, labels, max_points
+
+
+def _job(
+    config: ExperimentConfig, dataset: Dataset, store: RunStore, summaries: pd.DataFrame, name: str, seed: int
+) -> tuple[str, str, int, list[int], bool, dict, np.ndarray, int | None]:
+    """``distance_rows``' arguments for one (model, seed); the scales come from the summaries. Without a
+    captured training split there is no noise floor."""
     rows = summaries[(summaries["model"] == name) & (summaries["seed"] == seed) & (summaries["label"] == "all")]
     scales = {
         (int(r.epoch), str(r.layer), str(r.split)): float(r.rms_radius)
         for r in rows[rows["dim"] == 0].itertuples()
         if np.isfinite(r.rms_radius)
     }
-    diagrams, train_clouds = {}, {}
-    for epoch in config.capture.epochs:
+    with_train = "train" in config.capture.splits
+    epochs = list(config.capture.epochs)
+    return str(store.root), name, seed, epochs, with_train, scales, dataset.y_train, config.topology.max_points
+
+
+def _saved_diagrams_and_clouds(
+    store: RunStore, name: str, seed: int, epochs: list[int], *, with_train: bool, diagrams: bool = True
+) -> tuple[dict, dict]:
+    """The label-``all`` diagrams ``(epoch, layer, split, dim) -> (k, 2)`` (when ``diagrams``) and the training
+    clouds ``(epoch, layer) -> (n, features)`` (when ``with_train``) of one (model, seed), for the epochs whose
+    diagrams were saved."""
+    saved, train_clouds = {}, {}
+    for epoch in epochs:
         path = store.diagrams_path(name, seed, epoch)
         if not path.exists():
             continue
-        for entry, dgm in read_npz(path).items():
+        for entry, dgm in read_npz(path).items() if diagrams else ():
             key, dim = CloudKey.from_diagram_name(entry, name, seed, epoch)
             if key.label == "all":
-                diagrams[(epoch, key.layer, key.split, dim)] = dgm
-        if "train" in config.capture.splits and store.activations_path(name, seed, epoch).exists():
-            for entry, values in read_npz(store.activations_path(name, seed, epoch)).items():
-                key = CloudKey.from_activation_name(entry, name, seed, epoch)
-                if key.split == "train":
-                    train_clouds[(epoch, key.layer)] = values
-    layers = sorted({k[1] for k in diagrams}, key=layer_index)
-    return diagrams, scales, layers, train_clouds, dataset.y_train, config.topology.max_points
+                saved[(epoch, key.layer, key.split, dim)] = dgm
+        if with_train and store.activations_path(name, seed, epoch).exists():
+            path = store.activations_path(name, seed, epoch)
+            for entry, values in read_npz(path, select=partial(_is_train, name=name, seed=seed, epoch=epoch)).items():
+                train_clouds[(epoch, CloudKey.from_activation_name(entry, name, seed, epoch).layer)] = values
+    return saved, train_clouds
+
+
+def _is_train(entry: str, name: str, seed: int, epoch: int) -> bool:
+    return CloudKey.from_activation_name(entry, name, seed, epoch).split == "train"

@@ -61,6 +61,27 @@ def computed_on(
         yield todo[index], outcome.value
 
 
+def computed_in_parts(
+    executor: Executor, function: Callable[..., Any], todo: list[Unit], parts: list[list[tuple]], store: RunStore
+) -> Iterator[tuple[Unit, list[Any]]]:
+    """``(unit, [function(*item) for item in parts[i]])`` for each unit ``todo[i]``, once all its parts are done
+    (a ``compute`` for ``run_units``). Jobs smaller than whole units keep the workers evenly busy to the end:
+    every unit's first part is scheduled before any second part, so put the longest part first. A worker that
+    ends without a result stops the stage as in ``computed_on``."""
+    jobs = [(i, k) for k in range(max(map(len, parts), default=0)) for i in range(len(todo)) if k < len(parts[i])]
+    done: list[dict[int, Any]] = [{} for _ in todo]
+    for index, outcome in executor.as_completed(function, [parts[i][k] for i, k in jobs]):
+        i, k = jobs[index]
+        if not isinstance(outcome, Done):
+            raise WorkerDied(
+                f"the worker computing {todo[i].mark} ended without a result ({outcome}); finished units are "
+                f"kept: continue with layertopo run --resume {store.root}"
+            )
+        done[i][k] = outcome.value
+        if len(done[i]) == len(parts[i]):
+            yield todo[i], [done[i][k] for k in range(len(parts[i]))]
+
+
 def run_units(
     store: RunStore,
     stage: str,

@@ -71,7 +71,10 @@ def common_birth_bottleneck(x: np.ndarray, y: np.ndarray) -> float:
     top = max(x[-1] if x.size else 0.0, y[-1] if y.size else 0.0) / 2  # everything to the diagonal
     if _lengths_match(x, y, 0.0):
         return 0.0
-    lo, hi = 0.0, top  # infeasible, feasible
+    lo = max(_least_length_cost(x, y), _least_length_cost(y, x))  # every matching costs at least lo
+    if _lengths_match(x, y, lo):
+        return float(lo)
+    hi = top  # lo infeasible, hi feasible
     while hi - lo > BRACKET * hi and lo < (mid := (lo + hi) / 2) < hi:
         lo, hi = (lo, mid) if _lengths_match(x, y, mid) else (mid, hi)
     halves = np.concatenate([x, y]) / 2
@@ -81,6 +84,16 @@ def common_birth_bottleneck(x: np.ndarray, y: np.ndarray) -> float:
         mid = (first + last) // 2
         first, last = (first, mid) if _lengths_match(x, y, float(costs[mid])) else (mid + 1, last)
     return float(costs[first])
+
+
+def _least_length_cost(x: np.ndarray, y: np.ndarray) -> float:
+    """The largest, over the sorted lengths ``x``, of the cheaper of their two fates: the diagonal (``x / 2``)
+    or the nearest of the sorted lengths ``y`` (``|x - y|``, as a brute force rounds it)."""
+    if y.size == 0:
+        return float((x / 2).max(initial=0.0))
+    at = np.searchsorted(y, x)
+    nearest = np.minimum(np.abs(x - y[np.minimum(at, y.size - 1)]), np.abs(x - y[np.maximum(at - 1, 0)]))
+    return float(np.minimum(x / 2, nearest).max(initial=0.0))
 
 
 def _gaps_between(x: np.ndarray, y: np.ndarray, lo: float, hi: float) -> np.ndarray:
@@ -238,6 +251,21 @@ class _Side:
                 return decided
         return _covers_by_degree(self.bars[long], self.pool, r, self.tree)
 
+    def least_cost(self, above: float) -> float:
+        """The larger of ``above`` and the largest, over the bars, of the cheaper of their two fates: the diagonal
+        (half their length) or their nearest pool bar. Every matching costs at least that much. Only bars longer
+        than the bound so far can raise it, and their nearest bars are the first lists the matching test at that
+        radius asks for, so the bound costs next to nothing."""
+        bound = above
+        top = np.argsort(self.half)[::-1]
+        for chunk in (top[: NEAREST[0]], top[NEAREST[0] :]):  # the longest bars first: they set most bounds
+            chunk = chunk[self.half[chunk] > bound]
+            if chunk.size == 0:
+                continue
+            nearest = self.lists[0].of(chunk)[1].min(axis=1) if len(self.pool) else np.inf
+            bound = max(bound, float(np.minimum(self.half[chunk], nearest).max()))
+        return bound
+
 
 def _decide(index: np.ndarray, cost: np.ndarray, r: float, n_pool: int) -> bool | None:
     """Whether each row can take its own pool bar within ``r``, from each row's nearest pool bars (``index``,
@@ -287,8 +315,10 @@ def bracketed_bottleneck(a: np.ndarray, b: np.ndarray, rtol: float) -> tuple[flo
 
     if feasible(0.0):
         return 0.0, 0.0
-    lo = 0.0  # no matching at lo; at hi every bar can go to the diagonal
-    hi = max(sides[0].half.max(initial=0.0), sides[1].half.max(initial=0.0))
+    lo = sides[1].least_cost(sides[0].least_cost(0.0))  # every matching costs at least lo
+    if feasible(lo):
+        return float(lo), 0.0  # the distance itself
+    hi = max(sides[0].half.max(initial=0.0), sides[1].half.max(initial=0.0))  # every bar to the diagonal
     while hi - lo > rtol * hi and lo < (mid := (lo + hi) / 2) < hi:
         lo, hi = (lo, mid) if feasible(mid) else (mid, hi)
     return float(hi), float(hi - lo)
