@@ -169,6 +169,20 @@ def test_identical_clouds_are_computed_once_and_per_class_clouds_get_the_class_s
     assert again[0] is results[0]
 
 
+def test_the_longest_jobs_are_given_out_first_and_results_keep_the_clouds_order():
+    rng = np.random.default_rng(1)
+    clouds = [(rng.normal(size=(n, 3)), None, f"n={n}", per_class) for n, per_class in [(30, 0), (90, 1), (60, 0)]]
+    order = []
+
+    def recorded(X, labels, config, where):
+        order.append(where)
+        return analyze_cloud(X, labels, config, where)
+
+    results = analyze_clouds(clouds, TopologyConfig(maxdim=1, class_maxdim=0, max_points=50), job=recorded)
+    assert order == ["n=60", "n=30", "n=90"]  # H1 before H0-only, then the points the engine sees (at most 50)
+    assert [r.rows[0]["n_input"] for r in results] == [30, 90, 60]
+
+
 def test_cloud_past_the_time_limit_is_recorded_and_skipped():
     jobs = _clouds(names=["first", "slow", "third", "fourth"])
     start = time.perf_counter()

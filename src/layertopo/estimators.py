@@ -9,6 +9,7 @@ Following scikit-learn (and giotto-tda): ``__init__`` only stores parameters, ``
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 
 import numpy as np
@@ -118,24 +119,35 @@ class PersistenceDiagrams(TransformerMixin, BaseEstimator):
         -------
         list of n_clouds lists of ndarray of shape (k, 2)
             For each cloud, its diagrams in dimensions 0..maxdim (float64, ``inf`` deaths for essential
-            classes), the ``ripser`` convention.
+            classes), the ``ripser`` convention. Identical clouds are computed once (each gets its own arrays).
         """
         check_is_fitted(self, "config_")
         clouds = _check_clouds(X)
         from layertopo.parallel import Done, get_executor
 
-        items = [(cloud, self.config_, self.random_state, f"entry {i}") for i, cloud in enumerate(clouds)]
+        first: dict[bytes, int] = {}  # identical clouds (e.g. one layer's input at every epoch) are computed once
+        copies = [first.setdefault(_fingerprint(cloud), i) for i, cloud in enumerate(clouds)]
+        todo = sorted(first.values(), key=lambda i: len(clouds[i]), reverse=True)  # the longest first
+        items = [(clouds[i], self.config_, self.random_state, f"entry {i}") for i in todo]
         with get_executor(self.n_jobs) as executor:  # None: this process; else workers, stopped before returning
             outcomes = executor.map(_diagrams_job, items)
         for (_, _, _, where), outcome in zip(items, outcomes, strict=True):
             if not isinstance(outcome, Done):
                 raise WorkerDied(f"the worker computing the diagrams of {where} ended without a result ({outcome})")
-        return [outcome.value for outcome in outcomes]
+        computed = {i: outcome.value for i, outcome in zip(todo, outcomes, strict=True)}
+        return [computed[j] if i == j else [d.copy() for d in computed[j]] for i, j in enumerate(copies)]
 
 
 def _diagrams_job(X: np.ndarray, config: TopologyConfig, random_state: int | None, where: str) -> list[np.ndarray]:
     """One cloud's diagrams (runs in this process or in a worker)."""
     return diagrams_for_config(X, config, random_state=random_state, where=where).dgms
+
+
+def _fingerprint(cloud: np.ndarray) -> bytes:
+    """A digest of a float64 cloud's shape and values: equal for identical clouds."""
+    digest = hashlib.sha1(np.ascontiguousarray(cloud).view(np.uint8))
+    digest.update(str(cloud.shape).encode())
+    return digest.digest()
 
 
 def _check_clouds(X: Sequence[np.ndarray]) -> list[np.ndarray]:

@@ -48,6 +48,22 @@ def test_transform_gives_the_diagrams_of_persistence_diagrams():
     np.testing.assert_array_equal(parallel[0][1], out[0][1])
 
 
+def test_identical_clouds_are_computed_once_and_each_gets_its_own_arrays(monkeypatch):
+    from layertopo import estimators
+
+    clouds, _ = clouds_and_labels(n_each=1)
+    computed = []
+    real = estimators._diagrams_job
+    monkeypatch.setattr(estimators, "_diagrams_job", lambda X, *args: computed.append(len(X)) or real(X, *args))
+    repeated = [clouds[0], clouds[1], clouds[0].copy(), clouds[0][:-1]]
+    out = layertopo.PersistenceDiagrams(maxdim=1).fit_transform(repeated)
+    assert computed == [60, 60, 59]  # the copy of the first cloud is not computed again; the largest first
+    for got, want in zip(out[2], out[0], strict=True):
+        np.testing.assert_array_equal(got, want)
+        assert not np.shares_memory(got, want)
+    np.testing.assert_array_equal(out[0][0], persistence_diagrams(clouds[0], maxdim=1).dgms[0])
+
+
 def test_in_a_pipeline_circles_are_told_from_blobs():
     clouds, labels = clouds_and_labels()
     pipe = Pipeline(

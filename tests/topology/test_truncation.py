@@ -82,6 +82,8 @@ def test_the_margin_keeps_edges_that_round_to_the_bound(engine, monkeypatch):
     above the float32 bound. With the margin, every cloud matches the full filtration."""
     from layertopo.topology import truncation
 
+    monkeypatch.setattr(truncation, "_born_at_the_cut", lambda D, cut: False)  # every cloud runs at its bound
+
     def mismatches():
         count = 0
         for seed in range(60):
@@ -106,7 +108,10 @@ def test_truncation_holds_for_the_hop_metric():
         np.testing.assert_array_equal(ours, theirs)
 
 
-def test_a_cut_that_leaves_h1_alive_is_grown_until_every_bar_dies():
+def test_a_cut_that_leaves_h1_alive_is_grown_until_every_bar_dies(monkeypatch):
+    from layertopo.topology import truncation
+
+    monkeypatch.setattr(truncation, "_born_at_the_cut", lambda D, cut: False)  # run at the bound first
     X = _spheres(300, 12, 5)
     D = squareform(pdist(X))
     cuts = []
@@ -122,6 +127,28 @@ def test_a_cut_that_leaves_h1_alive_is_grown_until_every_bar_dies():
     assert np.isinf(run_engine("giotto", D, 1, cuts[0])[1][:, 1]).any()  # the first cut left an H1 bar alive
     assert full[1][:, 1].max(initial=0.0) <= cut
     for ours, theirs in zip(dgms, full, strict=True):
+        np.testing.assert_array_equal(ours, theirs)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_a_bound_where_a_loop_is_born_is_not_run(seed):
+    """When the longest RNG edge is longer than every spanning-tree edge it closes a loop still alive at the cut,
+    so a run there could not be complete: the first run is already grown, and the diagrams stay the full ones."""
+    X = _spheres(300, 12, seed) if seed % 2 else np.random.default_rng(seed).normal(size=(300, 8 * seed + 2))
+    D = squareform(pdist(X))
+    bound = rng_edge_bound(D.astype(np.float32))
+    cuts = []
+    dgms, _ = truncated_diagrams(D, lambda t: cuts.append(t) or run_engine("giotto", D, 1, t))
+    from layertopo.topology.truncation import _born_at_the_cut
+
+    doomed = _born_at_the_cut(D, bound)
+    at_bound = run_engine("giotto", D, 1, bound * (1 + 1e-6))
+    if doomed:
+        assert np.isinf(at_bound[1][:, 1]).any()  # the skipped run would have left a loop alive
+        assert cuts[0] > bound * (1 + 1e-5)
+    else:
+        assert cuts[0] == pytest.approx(bound, rel=1e-5)
+    for ours, theirs in zip(dgms, run_engine("giotto", D, 1), strict=True):
         np.testing.assert_array_equal(ours, theirs)
 
 
@@ -162,6 +189,7 @@ def test_a_misjudged_edge_sample_still_grows_the_cut(monkeypatch):
     from layertopo.topology import truncation
 
     monkeypatch.setattr(truncation, "_edge_sample", lambda D: np.zeros(10))  # every quantile is 0
+    monkeypatch.setattr(truncation, "_born_at_the_cut", lambda D, cut: False)
     D = squareform(pdist(_spheres(300, 12, 5)))
     cuts = []
     dgms, _ = truncated_diagrams(D, lambda t: cuts.append(t) or run_engine("giotto", D, 1, t))

@@ -148,8 +148,9 @@ def analyze_clouds(
     cache = {} if cache is None else cache
     settings = [config.for_classes() if cloud.per_class else config for cloud in clouds]
     hashes = [_cloud_hash(c.X, c.labels, s.maxdim) for c, s in zip(clouds, settings, strict=True)]
-    todo = [h for h in dict.fromkeys(hashes) if h not in cache]
-    first = {h: hashes.index(h) for h in todo}
+    first = {h: hashes.index(h) for h in dict.fromkeys(hashes) if h not in cache}
+    # the longest jobs first, so that no worker is left with a long one at the end while the others wait
+    todo = sorted(first, key=lambda h: _expected_cost(clouds[first[h]].X, settings[first[h]]), reverse=True)
     items = [(clouds[first[h]].X, clouds[first[h]].labels, settings[first[h]], clouds[first[h]].where) for h in todo]
     executor = executor or InProcess()
     for count, (index, outcome) in enumerate(executor.as_completed(job, items, time_limit=time_limit), start=1):
@@ -157,6 +158,12 @@ def analyze_clouds(
         if on_done:
             on_done(count)
     return [cache[h] for h in hashes]
+
+
+def _expected_cost(X: np.ndarray, config: TopologyConfig) -> tuple[int, int]:
+    """Orders jobs by their likely cost: the highest homology dimension first, then the points the engine sees."""
+    n = len(X) if config.max_points is None else min(len(X), config.max_points)
+    return config.maxdim, n
 
 
 def _result(outcome: Outcome, config: TopologyConfig, where: str) -> CloudResult:

@@ -14,14 +14,21 @@ this holds for any symmetric dissimilarity (Euclidean, cosine, k-NN hops or geod
 
 Hence, with ``t`` at least the longest RNG edge, the filtration cut at ``t`` has every bar of the full
 one, with deaths after ``t`` turned into ``inf``. ``truncated_diagrams`` runs the engine up to ``t``
-and, while some H1 bar is still alive there, again with twice the edges; it stops and runs the full
-filtration when the cut would hold more than 90 % of the edges up to the enclosing radius. Why these
-two numbers (``benchmarks/truncation.py``, medians of 3, full time / truncated time): a run's cost grows
-about as the cube of its edges, so on a noisy circle of 1,000 points, whose loop lives to 77 % of the
-edges, a cut there still beats the dense path; growing by 1.5x and stopping at half the edges made
-circles 0.76x and tori 0.98x, growing by 2x up to 90 % gives circle 1.07x, tori of 400 and 1,000
-points 2.14x and 1.09x, the default experiment's input clouds 3.95x and 5.29x, after a random ReLU
-layer 1.19x and 1.08x. Clouds under ``TRUNCATE_MIN_POINTS`` (400) skip the cut: there the bound and
+and, while some H1 bar is still alive there, again with 1.5 times the edges; it stops and runs the full
+filtration when the cut would hold more than 90 % of the edges up to the enclosing radius. The run at
+``t`` itself is skipped when it cannot be complete: when the longest RNG edge is longer than every edge of
+a minimum spanning tree, it merges no components, so it closes a loop that none of its triangles fills
+before ``t`` (each has a longer edge), and that H1 class is alive at the cut. On the clouds of activations
+this is the usual case (a loop of noise born at the last RNG edge), and the skipped run was more than a
+third of the engine's time. Why these numbers (``benchmarks/truncation.py``, medians of 5, full time /
+truncated time): a run's cost grows faster than its edges, so on a noisy circle of 1,000 points, whose loop
+lives to 77 % of the edges, a cut there still beats the dense path. Before the skip, growing by 1.5x and
+stopping at half the edges made circles 0.76x and tori 0.98x, and growing by 2x up to 90 % circles 1.07x,
+tori of 400 and 1,000 points 2.14x and 1.09x, the default experiment's input clouds 3.95x and 5.29x,
+after a random ReLU layer 1.19x and 1.08x. With the skip, 1.5x up to 90 % gives circle 1.10x, tori
+1.07x and 1.09x, input clouds 7.41x and 9.95x, ReLU layer 2.08x and 1.92x (2x with the skip: input 5.7x
+and 7.8x, ReLU 1.6x, tori 2.05x and 1.02x; on the clouds of the default run, 1.5x took 9 % less engine
+time than 2x). Clouds under ``TRUNCATE_MIN_POINTS`` (400) skip the cut: there the bound and
 the edge counts cost more than the whole filtration (circles of 100 and 300 points: 0.27x, 0.75x).
 The diagrams are the same as the full filtration's, to the
 last bit (tested against every engine). On clouds that lie on a sphere the cut holds about a tenth
@@ -48,10 +55,15 @@ Diagrams = list[np.ndarray]
 #: Relative margin above the bound, in float32 steps: edges equal to the bound stay in.
 _MARGIN = 8 * float(np.finfo(np.float32).eps)
 
-#: Floats per vectorised block (rows x witnesses x points): 4 MB of float32. Blocks of 16 MB made the bound
-#: 2.2x slower on the default experiment's 500-point clouds (0.68 s against 0.31 s for 54 clouds; the same
-#: bounds): a block that fits the cache beats fewer numpy calls.
+#: Floats per vectorised block (candidate edges x points, rows counted): 4 MB of float32. Blocks of 16 MB made
+#: the bound 2.2x slower on the default experiment's 500-point clouds (0.68 s against 0.31 s for 54 clouds; the
+#: same bounds): a block that fits the cache beats fewer numpy calls.
 _BLOCK_FLOATS = 1_000_000
+
+#: Floats per block of rows in the neighbours' witness pass (rows x points, 256 KB of float32), which takes
+#: one neighbour at a time: 2.5-3x faster than all 17 neighbours' rows at once in 4 MB blocks (the same bounds
+#: on 267 clouds of 500-1000 points: the giotto-tda benchmark's and the default run's).
+_WITNESS_BLOCK_FLOATS = 65_536
 
 
 def rng_edge_bound(D: np.ndarray, *, k: int = 16, batch: int = 1024, max_candidates: int | None = None) -> float:
@@ -79,22 +91,22 @@ def rng_edge_bound(D: np.ndarray, *, k: int = 16, batch: int = 1024, max_candida
     D = np.asarray(D, dtype=np.float32)  # a copy (4 n^2 bytes) while the bound is computed, unless given float32
     k = min(k, n - 1)
     witnessed = np.zeros((n, n), dtype=bool)
-    block = max(1, _BLOCK_FLOATS // ((k + 1) * n))
+    block = max(1, _WITNESS_BLOCK_FLOATS // n)
     for start in range(0, n, block):
         rows = D[start : start + block]
         neighbours = np.argpartition(rows, k, axis=1)[:, : k + 1]
         to_neighbour = np.take_along_axis(rows, neighbours, axis=1)
-        # closest[u, v]: over u's neighbours w, the smallest max(D[u, w], D[w, v])
-        closest = np.maximum(to_neighbour[:, :, None], D[neighbours]).min(axis=1)
-        found = closest < rows
-        witnessed[start : start + block] |= found
-        witnessed[:, start : start + block] |= found.T
+        # closest[u, v]: over u's neighbours w, the smallest max(D[u, w], D[w, v]), one neighbour at a time
+        closest, via = np.full(rows.shape, np.inf, dtype=np.float32), np.empty(rows.shape, dtype=np.float32)
+        for j in range(k + 1):
+            np.minimum(closest, np.maximum(to_neighbour[:, j, None], D[neighbours[:, j]], out=via), out=closest)
+        witnessed[start : start + block] = closest < rows
+    witnessed |= witnessed.T  # a pair is witnessed from either end
     np.logical_not(witnessed, out=witnessed)  # now: unwitnessed pairs, the diagonal included
     if (np.count_nonzero(witnessed) - n) // 2 > (64 * n if max_candidates is None else max_candidates):
         return np.inf
-    u, v = np.nonzero(witnessed)
+    u, v = np.nonzero(np.triu(witnessed, 1))
     del witnessed
-    u, v = u[u < v], v[u < v]
     lengths = D[u, v]
     order = np.argsort(-lengths, kind="stable")
     batch = max(1, min(batch, _BLOCK_FLOATS // n))
@@ -108,7 +120,7 @@ def rng_edge_bound(D: np.ndarray, *, k: int = 16, batch: int = 1024, max_candida
 
 
 def truncated_diagrams(
-    D: np.ndarray, run: Callable[[float], Diagrams], *, growth: float = 2.0, worth: float = 0.9
+    D: np.ndarray, run: Callable[[float], Diagrams], *, growth: float = 1.5, worth: float = 0.9
 ) -> tuple[Diagrams, float]:
     """H0 and H1 diagrams of the Rips filtration of ``D``, computed up to the RNG bound when that pays.
 
@@ -120,7 +132,8 @@ def truncated_diagrams(
         ``run(threshold)`` returns the diagrams (H0 and H1, ripser convention) of the filtration cut at
         ``threshold`` (``inf``: the full filtration).
     growth : float
-        After a cut that left an H1 bar alive, the next cut holds about this many times more edges.
+        After a cut that left an H1 bar alive (or could not but leave one, see the module docstring), the next
+        cut holds about this many times more edges.
     worth : float
         Cut only while the cut holds at most this fraction of the edges up to the enclosing radius.
 
@@ -139,11 +152,14 @@ def truncated_diagrams(
         return run(np.inf), np.inf
     edges = _edges_up_to(D, cut)
     sample = None
+    doomed = _born_at_the_cut(D, cut)
     while 0 < edges <= worth * useful:
         threshold = cut * (1 + _MARGIN)
-        dgms = run(threshold)
-        if _complete(dgms):
-            return dgms, threshold
+        if not doomed:
+            dgms = run(threshold)
+            if _complete(dgms):
+                return dgms, threshold
+        doomed = False
         if sample is None:
             sample = _edge_sample(D)
         fraction = min((growth * edges + 1) / (n * (n - 1) / 2), 1.0)
@@ -156,6 +172,15 @@ def truncated_diagrams(
     return run(np.inf), np.inf
 
 
+def _born_at_the_cut(D: np.ndarray, cut: float) -> bool:
+    """Whether the longest RNG edge (``cut``) is longer than every edge of a minimum spanning tree: then it merges
+    no components, so it closes a loop that no triangle fills before it (its triangles have a longer edge, ties
+    aside), and that H1 class is still alive at the cut. A run there cannot be complete: skip it."""
+    from layertopo.topology.engines import mst_edge_lengths
+
+    return bool(cut > mst_edge_lengths(D)[-1] * (1 + _MARGIN))
+
+
 def _edges_up_to(D: np.ndarray, length: float) -> int:
     """Edges (unordered pairs) of length at most ``length``, counted by blocks of rows."""
     block = max(1, _BLOCK_FLOATS // len(D))
@@ -163,7 +188,7 @@ def _edges_up_to(D: np.ndarray, length: float) -> int:
     return (within - len(D)) // 2
 
 
-def _edge_sample(D: np.ndarray, size: int = 200_000) -> np.ndarray:
+def _edge_sample(D: np.ndarray, size: int = 50_000) -> np.ndarray:
     """Lengths of ``size`` edges drawn at random (seeded), to place the next cut by its edge count."""
     rng = np.random.default_rng(0)
     i = rng.integers(0, len(D), size)
