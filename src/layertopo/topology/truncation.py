@@ -14,21 +14,21 @@ this holds for any symmetric dissimilarity (Euclidean, cosine, k-NN hops or geod
 
 Hence, with ``t`` at least the longest RNG edge, the filtration cut at ``t`` has every bar of the full
 one, with deaths after ``t`` turned into ``inf``. ``truncated_diagrams`` runs the engine up to ``t``
-and, while some H1 bar is still alive there, again with 1.5 times the edges; it stops and runs the full
+and, while some H1 bar is still alive there, again with twice the edges; it stops and runs the full
 filtration when the cut would hold more than 90 % of the edges up to the enclosing radius. The run at
 ``t`` itself is skipped when it cannot be complete: when the longest RNG edge is longer than every edge of
 a minimum spanning tree, it merges no components, so it closes a loop that none of its triangles fills
 before ``t`` (each has a longer edge), and that H1 class is alive at the cut. On the clouds of activations
-this is the usual case (a loop of noise born at the last RNG edge), and the skipped run was more than a
-third of the engine's time. Why these numbers (``benchmarks/truncation.py``, medians of 5, full time /
-truncated time): a run's cost grows faster than its edges, so on a noisy circle of 1,000 points, whose loop
-lives to 77 % of the edges, a cut there still beats the dense path. Before the skip, growing by 1.5x and
-stopping at half the edges made circles 0.76x and tori 0.98x, and growing by 2x up to 90 % circles 1.07x,
-tori of 400 and 1,000 points 2.14x and 1.09x, the default experiment's input clouds 3.95x and 5.29x,
-after a random ReLU layer 1.19x and 1.08x. With the skip, 1.5x up to 90 % gives circle 1.10x, tori
-1.07x and 1.09x, input clouds 7.41x and 9.95x, ReLU layer 2.08x and 1.92x (2x with the skip: input 5.7x
-and 7.8x, ReLU 1.6x, tori 2.05x and 1.02x; on the clouds of the default run, 1.5x took 9 % less engine
-time than 2x). Clouds under ``TRUNCATE_MIN_POINTS`` (400) skip the cut: there the bound and
+this is the usual case (a loop of noise born at the last RNG edge), and the skipped run was about a third
+of the engine's time. Why these numbers (``benchmarks/truncation.py``, medians of 5, full time / truncated
+time): a run's cost grows faster than its edges, so on a noisy circle of 1,000 points, whose loop lives to
+77 % of the edges, a cut there still beats the dense path. Before the skip, growing by 1.5x and stopping at
+half the edges made circles 0.76x and tori 0.98x; growing by 2x up to 90 % gave circle 1.07x, tori of 400
+and 1,000 points 2.14x and 1.09x, the default experiment's input clouds 3.95x and 5.29x, after a random ReLU
+layer 1.19x and 1.08x. With the skip: circle 1.03x, tori 2.11x and 1.00x, input clouds 5.98x and 7.91x,
+ReLU layer 1.69x and 1.62x. Growing by 1.5x with the skip was 10 % faster on the default run's clouds (input
+7.9x and 9.9x, ReLU 2.2x and 2.0x) but needed eight cuts on the circle, and lost there (0.60x) when the
+last one fell above 90 %. Clouds under ``TRUNCATE_MIN_POINTS`` (400) skip the cut: there the bound and
 the edge counts cost more than the whole filtration (circles of 100 and 300 points: 0.27x, 0.75x).
 The diagrams are the same as the full filtration's, to the
 last bit (tested against every engine). On clouds that lie on a sphere the cut holds about a tenth
@@ -120,7 +120,7 @@ def rng_edge_bound(D: np.ndarray, *, k: int = 16, batch: int = 1024, max_candida
 
 
 def truncated_diagrams(
-    D: np.ndarray, run: Callable[[float], Diagrams], *, growth: float = 1.5, worth: float = 0.9
+    D: np.ndarray, run: Callable[[float], Diagrams], *, growth: float = 2.0, worth: float = 0.9
 ) -> tuple[Diagrams, float]:
     """H0 and H1 diagrams of the Rips filtration of ``D``, computed up to the RNG bound when that pays.
 
@@ -188,7 +188,7 @@ def _edges_up_to(D: np.ndarray, length: float) -> int:
     return (within - len(D)) // 2
 
 
-def _edge_sample(D: np.ndarray, size: int = 50_000) -> np.ndarray:
+def _edge_sample(D: np.ndarray, size: int = 200_000) -> np.ndarray:
     """Lengths of ``size`` edges drawn at random (seeded), to place the next cut by its edge count."""
     rng = np.random.default_rng(0)
     i = rng.integers(0, len(D), size)
