@@ -14,22 +14,25 @@ this holds for any symmetric dissimilarity (Euclidean, cosine, k-NN hops or geod
 
 Hence, with ``t`` at least the longest RNG edge, the filtration cut at ``t`` has every bar of the full
 one, with deaths after ``t`` turned into ``inf``. ``truncated_diagrams`` runs the engine up to ``t``
-and, while some H1 bar is still alive there, again with twice the edges; it stops and runs the full
-filtration when the cut would hold more than 90 % of the edges up to the enclosing radius. The run at
-``t`` itself is skipped when it cannot be complete: when the longest RNG edge is longer than every edge of
-a minimum spanning tree, it merges no components, so it closes a loop that none of its triangles fills
-before ``t`` (each has a longer edge), and that H1 class is alive at the cut. On the clouds of activations
-this is the usual case (a loop of noise born at the last RNG edge), and the skipped run was about a third
-of the engine's time. Why these numbers (``benchmarks/truncation.py``, medians of 5, full time / truncated
-time): a run's cost grows faster than its edges, so on a noisy circle of 1,000 points, whose loop lives to
-77 % of the edges, a cut there still beats the dense path. Before the skip, growing by 1.5x and stopping at
-half the edges made circles 0.76x and tori 0.98x; growing by 2x up to 90 % gave circle 1.07x, tori of 400
-and 1,000 points 2.14x and 1.09x, the default experiment's input clouds 3.95x and 5.29x, after a random ReLU
-layer 1.19x and 1.08x. With the skip: circle 1.03x, tori 2.11x and 1.00x, input clouds 5.98x and 7.91x,
-ReLU layer 1.69x and 1.62x. Growing by 1.5x with the skip was 10 % faster on the default run's clouds (input
-7.9x and 9.9x, ReLU 2.2x and 2.0x) but needed eight cuts on the circle, and lost there (0.60x) when the
-last one fell above 90 %. Clouds under ``TRUNCATE_MIN_POINTS`` (400) skip the cut: there the bound and
-the edge counts cost more than the whole filtration (circles of 100 and 300 points: 0.27x, 0.75x).
+and, while some H1 bar is still alive there, again with more edges: 1.5 times the edges up to ``t`` first,
+then 4, 8, 16, ... times them; it stops and runs the full filtration when the cut would hold more than 90 %
+of the edges up to the enclosing radius. The run at ``t`` itself is skipped when it cannot be complete:
+when the longest RNG edge is longer than every edge of a minimum spanning tree, it merges no components, so
+it closes a loop that none of its triangles fills before ``t`` (each has a longer edge), and that H1 class
+is alive at the cut. On the clouds of activations this is the usual case (a loop of noise born at the last
+RNG edge), and the skipped run was about a third of the engine's time. Why these numbers
+(``benchmarks/truncation.py``, medians of 5, full time / truncated time): a run's cost grows faster than its
+edges, so on a noisy circle of 1,000 points, whose loop lives to 77 % of the edges, a cut there still beats
+the dense path. Before the skip, growing by 1.5x and stopping at half the edges made circles 0.76x and tori
+0.98x; doubling up to 90 % gave circle 1.07x, tori of 400 and 1,000 points 2.14x and 1.09x, the default
+experiment's input clouds 3.95x and 5.29x, after a random ReLU layer 1.19x and 1.08x. With the skip and the
+1.5, 4, 8, ... steps: circle 1.14x, tori 2.22x and 1.03x, input clouds 7.26x and 10.58x, ReLU layer 2.07x
+and 2.05x. The small first step is for the loops of noise, which die soon after the bound (on the default
+run's clouds, half die within 1.1 times its edges): 8 % less engine time than doubling. Growing by 1.5x at
+every step was as fast there but took eight cuts on the circle and lost (0.60x) when the last fell above
+90 %; the 4, 8, ... steps are the doubling ladder's. Clouds under ``TRUNCATE_MIN_POINTS`` (400) skip the
+cut: there the bound and the edge counts cost more than the whole filtration (circles of 100 and 300
+points: 0.27x, 0.75x).
 The diagrams are the same as the full filtration's, to the
 last bit (tested against every engine). On clouds that lie on a sphere the cut holds about a tenth
 of the edges: on the default experiment's input cloud (1000 points on two spheres in R^12) giotto-ph
@@ -120,7 +123,12 @@ def rng_edge_bound(D: np.ndarray, *, k: int = 16, batch: int = 1024, max_candida
 
 
 def truncated_diagrams(
-    D: np.ndarray, run: Callable[[float], Diagrams], *, growth: float = 2.0, worth: float = 0.9
+    D: np.ndarray,
+    run: Callable[[float], Diagrams],
+    *,
+    growth: float = 2.0,
+    worth: float = 0.9,
+    first_growth: float = 1.5,
 ) -> tuple[Diagrams, float]:
     """H0 and H1 diagrams of the Rips filtration of ``D``, computed up to the RNG bound when that pays.
 
@@ -131,9 +139,11 @@ def truncated_diagrams(
     run : callable
         ``run(threshold)`` returns the diagrams (H0 and H1, ripser convention) of the filtration cut at
         ``threshold`` (``inf``: the full filtration).
-    growth : float
-        After a cut that left an H1 bar alive (or could not but leave one, see the module docstring), the next
-        cut holds about this many times more edges.
+    growth, first_growth : float
+        While a cut leaves an H1 bar alive (or could not but leave one, see the module docstring), the next cut
+        holds more edges: ``first_growth`` times the edges at the RNG bound first, then ``growth`` squared,
+        cubed, ... times them (1.5, 4, 8, 16, ...): one small step for the loops of noise born near the bound,
+        then the same cuts as doubling from the bound, for a loop that lives long.
     worth : float
         Cut only while the cut holds at most this fraction of the edges up to the enclosing radius.
 
@@ -150,8 +160,8 @@ def truncated_diagrams(
     cut = rng_edge_bound(D)
     if not np.isfinite(cut):  # too many edges left unwitnessed: no bound worth the search
         return run(np.inf), np.inf
-    edges = _edges_up_to(D, cut)
-    sample = None
+    edges = base = _edges_up_to(D, cut)
+    sample, step = None, 0
     doomed = _born_at_the_cut(D, cut)
     while 0 < edges <= worth * useful:
         threshold = cut * (1 + _MARGIN)
@@ -162,7 +172,9 @@ def truncated_diagrams(
         doomed = False
         if sample is None:
             sample = _edge_sample(D)
-        fraction = min((growth * edges + 1) / (n * (n - 1) / 2), 1.0)
+        step += 1
+        target = base * (first_growth if step == 1 else growth**step)
+        fraction = min((max(target, edges) + 1) / (n * (n - 1) / 2), 1.0)
         grown = float(np.quantile(sample, fraction))
         more = _edges_up_to(D, grown)
         while more <= edges:  # the sample misjudged: grow the length until an edge is added
