@@ -38,8 +38,8 @@ def distances_all(
     units = [Unit("distances", name, seed) for name in config.models for seed in config.training.seeds]
 
     def compute(todo: list[Unit]) -> Iterator[tuple[Unit, list[dict[str, Any]]]]:
-        # each worker reads its unit's diagrams and clouds itself: this process only sends names and scales
-        # and its two parts are separate jobs (the comparisons, longer, then the noise floor)
+        # each unit is two jobs (its comparisons, the longer, then its noise floor), and each worker reads the
+        # diagrams or clouds it needs from the run folder: this process sends only names, scales and labels
         jobs = [_job(config, dataset, store, summaries, u.model, u.seed) for u in todo]
         parts = [[(part, *job) for part in PARTS] for job in jobs]
         for unit, (comparisons, noise_floor) in computed_in_parts(executor, distance_rows, todo, parts, store):
@@ -133,9 +133,10 @@ def _saved_diagrams_and_clouds(
             key, dim = CloudKey.from_diagram_name(entry, name, seed, epoch)
             if key.label == "all":
                 saved[(epoch, key.layer, key.split, dim)] = dgm
-        if with_train and store.activations_path(name, seed, epoch).exists():
-            path = store.activations_path(name, seed, epoch)
-            for entry, values in read_npz(path, select=partial(_is_train, name=name, seed=seed, epoch=epoch)).items():
+        activations = store.activations_path(name, seed, epoch)
+        if with_train and activations.exists():
+            train_only = partial(_is_train, name=name, seed=seed, epoch=epoch)  # the other splits stay compressed
+            for entry, values in read_npz(activations, select=train_only).items():
                 train_clouds[(epoch, CloudKey.from_activation_name(entry, name, seed, epoch).layer)] = values
     return saved, train_clouds
 
