@@ -366,3 +366,23 @@ def test_a_reader_that_stops_early_cancels_its_own_items_not_the_pool():
         pool.close()  # closed under a reader: the reader is told, it does not wait forever
         with pytest.raises(RuntimeError, match="the executor was closed while this item was pending"):
             list(waiting)
+
+
+def test_a_script_that_starts_workers_without_a_main_guard_is_told_how_to_fix_it(tmp_path):
+    """Fork-server workers start by running the parent's script again: unguarded, each would start workers
+    while starting. The parent must say so instead of pebble's "All workers expired"."""
+    import subprocess
+    import sys
+
+    script = tmp_path / "unguarded.py"
+    script.write_text(
+        "import numpy as np\n"
+        "import layertopo\n"
+        "clouds = [np.random.default_rng(0).normal(size=(30, 2)) for _ in range(2)]\n"
+        "layertopo.PersistenceDiagrams(maxdim=0, n_jobs=2).fit_transform(clouds)\n"
+    )
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120)
+    assert done.returncode != 0
+    last = done.stderr.strip().splitlines()[-1]
+    assert last.startswith("layertopo.processes.WorkerDied: the worker processes ended while starting")
+    assert 'if __name__ == "__main__":' in last and "n_jobs=None" in last

@@ -34,12 +34,12 @@ import multiprocessing
 import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import CancelledError, Future
+from concurrent.futures import BrokenExecutor, CancelledError, Future
 from concurrent.futures import as_completed as futures_completed
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
-from layertopo.processes import available_cores, effective_n_jobs, usable_jobs, worker_setup
+from layertopo.processes import available_cores, effective_n_jobs, usable_jobs, worker_setup, workers_did_not_start
 
 if TYPE_CHECKING:
     from distributed import Client, LocalCluster
@@ -218,6 +218,8 @@ def _pool_outcome(future: Future, time_limit: float | None) -> Outcome:
         return TimedOut(time_limit)
     except ProcessExpired as exc:
         return Died(f"worker process died with exit code {exc.exitcode}")
+    except BrokenExecutor as exc:  # every worker ended before it could take an item
+        raise workers_did_not_start() from exc
 
 
 def _fork_server() -> Any:

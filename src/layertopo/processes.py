@@ -11,6 +11,15 @@ class WorkerDied(RuntimeError):
     """A worker process ended without a result (killed, or out of memory); the message says what to run."""
 
 
+def workers_did_not_start() -> WorkerDied:
+    """The error for a pool whose workers all ended while starting, saying the usual cause and the fix."""
+    return WorkerDied(
+        "the worker processes ended while starting, before their first item. The usual cause is a script that "
+        "asks for workers (n_jobs > 1) at its top level: each worker starts by running the script again. Put that "
+        'code under `if __name__ == "__main__":`, or use n_jobs=None to compute in this process.'
+    )
+
+
 def usable_jobs(n_jobs: int, what: str = "n_jobs") -> int:
     """``n_jobs`` capped at the cores this process may use, with a warning when it asks for more: more worker
     processes than cores only add memory and switching (``n_jobs=32`` started 35 processes on 2)."""
