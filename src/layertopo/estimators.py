@@ -9,7 +9,6 @@ Following scikit-learn (and giotto-tda): ``__init__`` only stores parameters, ``
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Sequence
 
 import numpy as np
@@ -20,6 +19,7 @@ from sklearn.utils.validation import check_is_fitted
 from layertopo.config import SignificanceConfig, TopologyConfig
 from layertopo.processes import WorkerDied
 from layertopo.topology import CloudError
+from layertopo.topology.batch import cloud_hash
 from layertopo.topology.diagrams import diagrams_for_config
 from layertopo.topology.distances import check_diagram
 from layertopo.topology.significance import significant_bars, universal_null_pvalues
@@ -125,8 +125,8 @@ class PersistenceDiagrams(TransformerMixin, BaseEstimator):
         clouds = _check_clouds(X)
         from layertopo.parallel import Done, get_executor
 
-        first: dict[bytes, int] = {}  # identical clouds (e.g. one layer's input at every epoch) are computed once
-        copies = [first.setdefault(_fingerprint(cloud), i) for i, cloud in enumerate(clouds)]
+        first: dict[str, int] = {}  # identical clouds (e.g. one layer's input at every epoch) are computed once
+        copies = [first.setdefault(cloud_hash(cloud, None, self.maxdim), i) for i, cloud in enumerate(clouds)]
         todo = sorted(first.values(), key=lambda i: len(clouds[i]), reverse=True)  # the longest first
         items = [(clouds[i], self.config_, self.random_state, f"entry {i}") for i in todo]
         with get_executor(self.n_jobs) as executor:  # None: this process; else workers, stopped before returning
@@ -141,13 +141,6 @@ class PersistenceDiagrams(TransformerMixin, BaseEstimator):
 def _diagrams_job(X: np.ndarray, config: TopologyConfig, random_state: int | None, where: str) -> list[np.ndarray]:
     """One cloud's diagrams (runs in this process or in a worker)."""
     return diagrams_for_config(X, config, random_state=random_state, where=where).dgms
-
-
-def _fingerprint(cloud: np.ndarray) -> bytes:
-    """A digest of a float64 cloud's shape and values: equal for identical clouds."""
-    digest = hashlib.sha1(np.ascontiguousarray(cloud).view(np.uint8))
-    digest.update(str(cloud.shape).encode())
-    return digest.digest()
 
 
 def _check_clouds(X: Sequence[np.ndarray]) -> list[np.ndarray]:

@@ -80,13 +80,10 @@ def distance_rows(
     """One part of one (model, seed)'s rows: ``"comparisons"`` or ``"noise_floor"`` (``PARTS``). Runs in a worker
     process, which reads the diagrams or the training clouds it needs from the run folder ``root``."""
     if part == "comparisons":
-        diagrams, _ = _saved_diagrams_and_clouds(RunStore(root), name, seed, epochs, with_train=False)
+        diagrams = _saved_diagrams(RunStore(root), name, seed, epochs)
         return comparison_rows(diagrams, scales, sorted({k[1] for k in diagrams}, key=layer_index))
     if part == "noise_floor":
-        if not with_train:
-            return []
-        store = RunStore(root)
-        _, train_clouds = _saved_diagrams_and_clouds(store, name, seed, epochs, with_train=True, diagrams=False)
+        train_clouds = _saved_train_clouds(RunStore(root), name, seed, epochs) if with_train else {}
         return noise_floor_rows(train_clouds, labels, max_points=max_points)
     raise ValueError(f"unknown part {part!r}; expected one of {PARTS}")
 
@@ -97,7 +94,8 @@ def comparison_inputs(
     """What ``distance_rows`` computes on for one (model, seed), read in this process (for benchmarks and
     checks): the diagrams, their scales, the layers in order, the training clouds, their labels, max_points."""
     _, name, seed, epochs, with_train, scales, labels, max_points = _job(config, dataset, store, summaries, name, seed)
-    diagrams, train_clouds = _saved_diagrams_and_clouds(store, name, seed, epochs, with_train=with_train)
+    diagrams = _saved_diagrams(store, name, seed, epochs)
+    train_clouds = _saved_train_clouds(store, name, seed, epochs) if with_train else {}
     layers = sorted({k[1] for k in diagrams}, key=layer_index)
     return diagrams, scales, layers, train_clouds, labels, max_points
 
@@ -118,27 +116,33 @@ def _job(
     return str(store.root), name, seed, epochs, with_train, scales, dataset.y_train, config.topology.max_points
 
 
-def _saved_diagrams_and_clouds(
-    store: RunStore, name: str, seed: int, epochs: list[int], *, with_train: bool, diagrams: bool = True
-) -> tuple[dict, dict]:
-    """The label-``all`` diagrams ``(epoch, layer, split, dim) -> (k, 2)`` (when ``diagrams``) and the training
-    clouds ``(epoch, layer) -> (n, features)`` (when ``with_train``) of one (model, seed), for the epochs whose
-    diagrams were saved."""
-    saved, train_clouds = {}, {}
-    for epoch in epochs:
-        path = store.diagrams_path(name, seed, epoch)
-        if not path.exists():
-            continue
-        for entry, dgm in read_npz(path).items() if diagrams else ():
+def _saved_diagrams(store: RunStore, name: str, seed: int, epochs: list[int]) -> dict:
+    """The label-``all`` diagrams ``(epoch, layer, split, dim) -> (k, 2)`` of one (model, seed)."""
+    diagrams = {}
+    for epoch in _saved_epochs(store, name, seed, epochs):
+        for entry, dgm in read_npz(store.diagrams_path(name, seed, epoch)).items():
             key, dim = CloudKey.from_diagram_name(entry, name, seed, epoch)
             if key.label == "all":
-                saved[(epoch, key.layer, key.split, dim)] = dgm
+                diagrams[(epoch, key.layer, key.split, dim)] = dgm
+    return diagrams
+
+
+def _saved_train_clouds(store: RunStore, name: str, seed: int, epochs: list[int]) -> dict:
+    """The training clouds ``(epoch, layer) -> (n, features)`` of one (model, seed), at the epochs with diagrams;
+    the other splits of each activation file stay compressed."""
+    clouds = {}
+    for epoch in _saved_epochs(store, name, seed, epochs):
         activations = store.activations_path(name, seed, epoch)
-        if with_train and activations.exists():
-            train_only = partial(_is_train, name=name, seed=seed, epoch=epoch)  # the other splits stay compressed
+        if activations.exists():
+            train_only = partial(_is_train, name=name, seed=seed, epoch=epoch)
             for entry, values in read_npz(activations, select=train_only).items():
-                train_clouds[(epoch, CloudKey.from_activation_name(entry, name, seed, epoch).layer)] = values
-    return saved, train_clouds
+                clouds[(epoch, CloudKey.from_activation_name(entry, name, seed, epoch).layer)] = values
+    return clouds
+
+
+def _saved_epochs(store: RunStore, name: str, seed: int, epochs: list[int]) -> list[int]:
+    """The epochs of ``epochs`` whose diagrams were saved."""
+    return [epoch for epoch in epochs if store.diagrams_path(name, seed, epoch).exists()]
 
 
 def _is_train(entry: str, name: str, seed: int, epoch: int) -> bool:

@@ -147,8 +147,11 @@ def analyze_clouds(
     clouds = [Cloud(*cloud) for cloud in clouds]
     cache = {} if cache is None else cache
     settings = [config.for_classes() if cloud.per_class else config for cloud in clouds]
-    hashes = [_cloud_hash(c.X, c.labels, s.maxdim) for c, s in zip(clouds, settings, strict=True)]
-    first = {h: hashes.index(h) for h in dict.fromkeys(hashes) if h not in cache}
+    hashes = [cloud_hash(c.X, c.labels, s.maxdim) for c, s in zip(clouds, settings, strict=True)]
+    first: dict[str, int] = {}  # each cloud not computed yet, by the index of its first copy
+    for index, h in enumerate(hashes):
+        if h not in cache:
+            first.setdefault(h, index)
     # the longest jobs first, so that no worker is left with a long one at the end while the others wait
     todo = sorted(first, key=lambda h: _expected_cost(clouds[first[h]].X, settings[first[h]]), reverse=True)
     items = [(clouds[first[h]].X, clouds[first[h]].labels, settings[first[h]], clouds[first[h]].where) for h in todo]
@@ -180,7 +183,8 @@ def _result(outcome: Outcome, config: TopologyConfig, where: str) -> CloudResult
     return flagged(config, message, "worker_died")
 
 
-def _cloud_hash(X: np.ndarray, labels: np.ndarray | None, maxdim: int) -> str:
+def cloud_hash(X: np.ndarray, labels: np.ndarray | None, maxdim: int) -> str:
+    """A digest of a cloud ``X (n, d)``, its labels and the homology asked for: equal for identical jobs."""
     digest = hashlib.sha1(np.ascontiguousarray(X).view(np.uint8))
     digest.update(f"{X.shape} maxdim={maxdim}".encode())
     if labels is not None:

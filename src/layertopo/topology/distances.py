@@ -173,11 +173,11 @@ def bottleneck_within(a: ArrayLike, b: ArrayLike, *, rtol: float) -> tuple[float
     if parts is None:
         return np.inf, 0.0
     fa, fb, gaps = parts
-    exact = _exact_finite_bottleneck(fa, fb)
+    gap, exact = _gap(gaps), _exact_finite_bottleneck(fa, fb)
     if exact is not None:
-        return max(exact, _gap(gaps)), 0.0
+        return max(exact, gap), 0.0
     value, error = bracketed_bottleneck(fa, fb, rtol)
-    return max(value, _gap(gaps)), max(value, _gap(gaps)) - max(value - error, _gap(gaps))
+    return max(value, gap), max(value, gap) - max(value - error, gap)
 
 
 def bottleneck_error(a: ArrayLike, b: ArrayLike, tolerance: float | None) -> float:
