@@ -12,9 +12,9 @@ topology, training or config. Three executors:
     A pebble ``ProcessPool``. The PH engines are C++ that ignores signals and can run for minutes or allocate
     until the OS steps in, so an item past ``time_limit`` has its worker killed and replaced (``TimedOut``); a
     worker that dies (killed, out of memory) gives ``Died`` and the pool goes on. Workers are forked from a
-    fork server (a fresh interpreter that imported the engines once; the caller, which may hold torch and its
-    threads, is never forked), die with the caller, and run BLAS/OpenMP at ``cores // n_jobs`` threads. They
-    stay up between ``map`` calls until ``close`` (or the end of a ``with`` block), which also stops the fork
+    fork server (a fresh interpreter that imported the topology code once; the caller, which may hold torch and
+    its threads, is never forked), die with the caller, and run BLAS/OpenMP at ``cores // n_jobs`` threads.
+    They stay up between ``map`` calls until ``close`` (or a ``with`` block's end), which also stops the fork
     server if this pool started it.
 
 ``DaskExecutor`` (a scheduler address, or a ``LocalCluster`` started here)
@@ -68,8 +68,8 @@ class Died:
 
 Outcome = Done | TimedOut | Died
 
-#: Imported once by the fork server, whose workers share these pages (names only: none is imported here).
-WORKER_PRELOAD = ["layertopo.topology.batch", "gph", "sklearn.neighbors"]
+#: Imported once by the fork server, whose workers share these pages; not scikit-learn (engines.giotto_core)
+WORKER_PRELOAD = ["layertopo.topology.batch"]
 
 
 class Executor:
@@ -182,7 +182,7 @@ class LocalPool(Executor):
         return self._pool
 
     def close(self) -> None:
-        """Stop the workers; the last pool to close stops the fork server if a pool started it (~200 MiB)."""
+        """Stop the workers; the last pool to close stops the fork server if a pool started it (~80 MiB)."""
         for future in list(self._pending):  # items still awaited by a reader: they end as cancelled
             future.cancel()
         self._pending.clear()
@@ -230,7 +230,7 @@ def _fork_server() -> Any:
 
 
 def _context(start: str) -> multiprocessing.context.BaseContext:
-    """A fork server that has imported ``WORKER_PRELOAD`` (its children share those ~190 MiB), else spawn."""
+    """A fork server that has imported ``WORKER_PRELOAD`` (its children share those ~80 MiB), else spawn."""
     if start != "forkserver" or "forkserver" not in multiprocessing.get_all_start_methods():
         return multiprocessing.get_context("spawn")
     context = multiprocessing.get_context("forkserver")

@@ -5,7 +5,7 @@ from ripser import ripser
 from scipy.spatial.distance import pdist, squareform
 
 from layertopo.topology import mst_edge_lengths, persistence_diagrams
-from layertopo.topology.engines import run_engine
+from layertopo.topology.engines import _as_diagram, run_engine
 
 
 def _cloud(seed, n=60, d=5):
@@ -78,3 +78,42 @@ def test_minimum_spanning_tree_lengths_from_single_linkage_equal_prims():
         assert np.array_equal(mst_edge_lengths(D), np.sort(_prim_edge_lengths(D)))
     D = np.array([[0.0, 1.0, np.inf], [1.0, 0.0, np.inf], [np.inf, np.inf, 0.0]])
     assert mst_edge_lengths(D).tolist() == [1.0, np.inf]
+
+
+@pytest.mark.parametrize("threshold", [np.inf, 1.2, 0.6])
+@pytest.mark.parametrize("maxdim", [1, 2])
+def test_giotto_core_gives_ripser_parallels_bars_to_the_bit(threshold, maxdim):
+    """The engine calls giotto-ph's compiled module itself (its package's import costs 1.2 s of scikit-learn per
+    worker): the bars must be those of ``ripser_parallel`` on the same matrix, bit for bit, cut or not."""
+    from gph import ripser_parallel
+
+    from layertopo.topology.engines import giotto_core
+
+    assert giotto_core() is not None  # found where giotto-ph 0.2 keeps it, so the test compares two paths
+    for seed in range(3):
+        D = squareform(pdist(_cloud(seed, 70, 3)))
+        theirs = ripser_parallel(D, maxdim=maxdim, thresh=threshold, metric="precomputed")["dgms"]
+        ours = run_engine("giotto", D, maxdim, threshold)
+        assert len(ours) == maxdim + 1 and len(ours[0]) == 70  # every point a bar: no duplicates
+        for mine, reference in zip(ours, theirs, strict=True):
+            assert np.array_equal(mine, _as_diagram(reference))
+
+
+def test_giotto_engine_falls_back_to_ripser_parallel_when_the_core_is_missing(monkeypatch):
+    from layertopo.topology import engines
+
+    D = squareform(pdist(_cloud(4, 60, 3)))
+    direct = run_engine("giotto", D, 1, 1.0)
+    monkeypatch.setattr(engines, "giotto_core", lambda: None)
+    fallback = run_engine("giotto", D, 1, 1.0)
+    assert all(np.array_equal(a, b) for a, b in zip(direct, fallback, strict=True)) and len(direct[1]) > 0
+
+
+def test_giotto_core_is_the_module_giotto_phs_package_uses():
+    """Loaded once: giotto-ph's package, imported after, takes the same module (a second load of the extension
+    would register its types twice)."""
+    import gph.python.ripser_interface as interface
+
+    from layertopo.topology.engines import giotto_core
+
+    assert giotto_core() is interface.gph_ripser

@@ -1,4 +1,4 @@
-"""Checks that run before any PH engine sees a cloud (FINDINGS §4 lists how engines fail otherwise).
+"""Checks that run before any PH engine sees a cloud: the engines themselves crash, hang or answer wrongly.
 
 Real errors raise ``CloudError`` (a ``ValueError``) with what is wrong, where (the cloud's key, when
 given) and how to fix it. Harmless oddities are repaired and recorded as flags instead:
