@@ -118,8 +118,10 @@ def _giotto(D: np.ndarray, maxdim: int, threshold: float, n_threads: int) -> Dia
         return ripser_parallel(D, maxdim=maxdim, thresh=threshold, metric="precomputed", n_threads=n_threads)["dgms"]
     n = len(D)
     if np.isfinite(threshold):  # ripser_parallel's sparse path: the pairs i <= j within the threshold (in float64)
-        rows, cols = (np.ascontiguousarray(index) for index in np.nonzero(np.triu(D <= threshold)))
-        lengths = D[rows, cols].astype(np.float32)  # the engine reads raw buffers: contiguous arrays only
+        flat = np.flatnonzero(np.triu(D <= threshold))  # 3x faster than a 2-d nonzero and its strided rows
+        rows = flat // n
+        cols = flat - rows * n
+        lengths = D.ravel()[flat].astype(np.float32)
         result = core.rips_dm_sparse(rows, cols, lengths, rows.size, n, 2, maxdim, threshold, n_threads, False)
     else:  # its dense path, up to the enclosing radius (beyond it the complex is a cone)
         from scipy.spatial.distance import squareform

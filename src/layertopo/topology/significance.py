@@ -228,30 +228,46 @@ def merge_tree(D: np.ndarray, *, min_size: int = 10) -> MergeTree:
     if n < 2:
         return MergeTree(np.empty((0, 4)), np.empty(0, dtype=np.int64), np.empty(0), min_size, D)
     merges = linkage(squareform(D, checks=False), method="single")
-    edges: dict[int, list[float]] = {i: [] for i in range(n)}  # log lengths of the tree edges inside each node
-    big, z = [], []
-    for j, (a, b, height, _) in enumerate(merges):
-        inside_a, inside_b = edges.pop(int(a)), edges.pop(int(b))
-        log_height = float(np.log(max(height, np.finfo(float).tiny)))
-        if len(inside_a) + 1 >= min_size and len(inside_b) + 1 >= min_size:  # a node of k points has k - 1 edges
-            big.append(j)
-            z.append(_merge_score(log_height, inside_a, inside_b))
-        if len(inside_a) < len(inside_b):  # extend the longer list: O(n log n) copies in all
-            inside_a, inside_b = inside_b, inside_a
-        inside_a.extend(inside_b)
-        inside_a.append(log_height)
-        edges[n + j] = inside_a
-    return MergeTree(merges, np.asarray(big, dtype=np.int64), np.asarray(z, dtype=np.float64), min_size, D)
+    children = merges[:, :2].astype(np.int64)
+    sizes = np.concatenate([np.ones(n, dtype=np.int64), merges[:, 3].astype(np.int64)])  # points under each node
+    # Lay the points out left child first, so that every node's points are a run: then the tree edges inside a
+    # node are the merges that split its run, a slice of ``inside`` (each merge's log height at its split).
+    start = _runs(children.tolist(), sizes.tolist(), n)
+    log_heights = np.log(np.maximum(merges[:, 2], np.finfo(float).tiny))
+    inside = np.empty(n - 1)
+    inside[start[children[:, 1]] - 1] = log_heights  # a merge splits its run just before its right child's run
+    a, b = children[:, 0], children[:, 1]
+    big = np.flatnonzero((sizes[a] >= min_size) & (sizes[b] >= min_size))
+    z = [
+        _merge_score(
+            float(log_heights[j]),
+            inside[start[a[j]] : start[a[j]] + sizes[a[j]] - 1],
+            inside[start[b[j]] : start[b[j]] + sizes[b[j]] - 1],
+        )
+        for j in big
+    ]
+    return MergeTree(merges, big.astype(np.int64), np.asarray(z, dtype=np.float64), min_size, D)
 
 
-def _merge_score(log_height: float, log_edges_a: list[float], log_edges_b: list[float]) -> float:
+def _runs(children: list[list[int]], sizes: list[int], n: int) -> np.ndarray:
+    """ndarray of shape (2n - 1,): where each node's run of points starts, every left child's run first (one pass
+    from the top merge down; plain lists, ten times faster than numpy scalars in a loop)."""
+    start = [0] * (2 * n - 1)
+    for j in range(n - 2, -1, -1):
+        left, right = children[j]
+        start[left] = start[n + j]
+        start[right] = start[n + j] + sizes[left]
+    return np.asarray(start, dtype=np.int64)
+
+
+def _merge_score(log_height: float, log_edges_a: np.ndarray, log_edges_b: np.ndarray) -> float:
     """How far ``log_height`` lies above the edges inside two components, in robust standard deviations.
 
     The location is the larger of the two medians (the sparser component: a dense clump next to a sparse
     cloud is not evidence of a gap); the spread is the two components' 1.4826 MAD, pooled as a root mean
     square weighted by their numbers of edges (a component of a different scale does not widen it).
     """
-    sides = [np.asarray(edges) for edges in (log_edges_a, log_edges_b) if len(edges)]
+    sides = [edges for edges in (log_edges_a, log_edges_b) if len(edges)]
     if not sides:  # two single points (min_size 1): nothing to compare with
         return 0.0
     stats = [_robust_location_spread(edges) for edges in sides]
