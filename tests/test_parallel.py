@@ -32,7 +32,7 @@ from layertopo.parallel import (
 from layertopo.stages.topology import unit_clouds
 from layertopo.stages.units import Unit
 from layertopo.store import RunStore, read_npz
-from layertopo.topology.batch import analyze_cloud, analyze_clouds
+from layertopo.topology.batch import analyze_cloud, analyze_clouds, diagrams_job
 
 SIZES = (40, 55, 70, 85)
 
@@ -135,6 +135,21 @@ def test_local_pool_reports_each_item_and_stops_its_workers_and_fork_server():
         process.wait(timeout=10)
     with LocalPool(2) as pool:  # a fork server stopped with its pool starts again for the next one
         assert pool.map(square_or_misbehave, [(5,)]) == [Done(25)]
+
+
+def test_pool_workers_compute_diagrams_without_importing_scikit_learn():
+    """The fork server and its workers import the topology code and giotto-ph's compiled engine, not scikit-learn
+    (1.3 s and ~120 MiB per worker): ``PersistenceDiagrams``'s job lives in the topology batch module for that."""
+    from layertopo import estimators
+
+    assert estimators.diagrams_job is diagrams_job
+    X = np.random.default_rng(0).normal(size=(450, 3))
+    with LocalPool(1) as pool:
+        [outcome] = pool.map(diagrams_job, [(X, TopologyConfig(max_points=None), 0, "entry 0")])
+        mapped = {m.path for p in _children().values() for m in p.memory_maps()}
+    assert isinstance(outcome, Done) and len(outcome.value[0]) == 450 and len(outcome.value[1]) > 0
+    assert any("gph_ripser" in path for path in mapped)  # the engine ran in the worker
+    assert not any("/sklearn/" in path for path in mapped)
 
 
 # --- clouds on the executors -----------------------------------------------------------------------

@@ -19,8 +19,7 @@ from sklearn.utils.validation import check_is_fitted
 from layertopo.config import SignificanceConfig, TopologyConfig
 from layertopo.processes import WorkerDied
 from layertopo.topology import CloudError
-from layertopo.topology.batch import cloud_hash
-from layertopo.topology.diagrams import diagrams_for_config
+from layertopo.topology.batch import cloud_hash, diagrams_job
 from layertopo.topology.distances import check_diagram
 from layertopo.topology.significance import significant_bars, universal_null_pvalues
 from layertopo.topology.summaries import betti_curve, diagram_statistics
@@ -130,17 +129,12 @@ class PersistenceDiagrams(TransformerMixin, BaseEstimator):
         todo = sorted(first.values(), key=lambda i: len(clouds[i]), reverse=True)  # the longest first
         items = [(clouds[i], self.config_, self.random_state, f"entry {i}") for i in todo]
         with get_executor(self.n_jobs) as executor:  # None: this process; else workers, stopped before returning
-            outcomes = executor.map(_diagrams_job, items)
+            outcomes = executor.map(diagrams_job, items)
         for (_, _, _, where), outcome in zip(items, outcomes, strict=True):
             if not isinstance(outcome, Done):
                 raise WorkerDied(f"the worker computing the diagrams of {where} ended without a result ({outcome})")
         computed = {i: outcome.value for i, outcome in zip(todo, outcomes, strict=True)}
         return [computed[j] if i == j else [d.copy() for d in computed[j]] for i, j in enumerate(copies)]
-
-
-def _diagrams_job(X: np.ndarray, config: TopologyConfig, random_state: int | None, where: str) -> list[np.ndarray]:
-    """One cloud's diagrams (runs in this process or in a worker)."""
-    return diagrams_for_config(X, config, random_state=random_state, where=where).dgms
 
 
 def _check_clouds(X: Sequence[np.ndarray]) -> list[np.ndarray]:
