@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from layertopo.config import TopologyConfig
-from layertopo.topology.engines import choose_engine, run_engine
+from layertopo.topology.engines import choose_engine, run_engine, single_linkage
 from layertopo.topology.metrics import METRICS, distance_matrix, finite_distance_matrix
 from layertopo.topology.subsample import SUBSAMPLERS, stratified_subsample
 from layertopo.topology.truncation import truncated_diagrams
@@ -42,6 +42,8 @@ class PersistenceResult:
     rows : ndarray of shape (n_used,), the input row each used point came from
     distances : ndarray of shape (n_used, n_used), the (finite) distance matrix the engine ran on, kept only
         when asked (``keep_distances=True``: the significance of the same cloud reuses it); else None
+    merges : ndarray of shape (n_used - 1, 4), its single-linkage matrix when the truncated filtration needed
+        it and the distances are kept (the significance's merge tree reuses it); else None
     """
 
     dgms: list[np.ndarray]
@@ -59,6 +61,7 @@ class PersistenceResult:
     knn_k: int = 14
     cut: float = np.inf
     distances: np.ndarray | None = field(default=None, repr=False, compare=False)
+    merges: np.ndarray | None = field(default=None, repr=False, compare=False)
 
     def __getitem__(self, dim: int) -> np.ndarray:
         return self.dgms[dim]
@@ -168,16 +171,21 @@ def persistence_diagrams(
     used = points[indices]
     thresh = np.inf if threshold is None else float(threshold)
     chosen = choose_engine(len(used), maxdim) if engine == "auto" else engine
-    cut, kept = np.inf, None
+    cut, kept, merges = np.inf, None, None
     if "collapsed" in flags or len(used) == 1:
         dgms = [np.array([[0.0, np.inf]])] + [np.empty((0, 2)) for _ in range(maxdim)]
     else:
         D, thresh = finite_distance_matrix(distance_matrix(used, metric, k=knn_k), thresh)
         kept = D if keep_distances else None
         unit = engine_unit(D)  # a power of two: dividing by it is exact, and float32 engines stay in range
-        D, thresh = D / unit, thresh / unit
+        if unit != 1.0:
+            D, thresh = D / unit, thresh / unit
         if truncate and maxdim == 1 and thresh == np.inf and chosen != "mst" and len(used) >= TRUNCATE_MIN_POINTS:
-            dgms, cut = truncated_diagrams(D, lambda t: run_engine(chosen, D, maxdim, t, n_threads=n_threads))
+            merges = single_linkage(kept) if keep_distances else None  # one linkage for the cut and the merge tree
+            longest = None if merges is None else merges[-1, 2] / unit
+            dgms, cut = truncated_diagrams(
+                D, lambda t: run_engine(chosen, D, maxdim, t, n_threads=n_threads), longest_tree_edge=longest
+            )
         else:
             dgms = run_engine(chosen, D, maxdim, thresh, n_threads=n_threads)
         dgms, cut, thresh = [dgm * unit for dgm in dgms], cut * unit, thresh * unit
@@ -197,6 +205,7 @@ def persistence_diagrams(
         knn_k=knn_k,
         cut=cut,
         distances=kept,
+        merges=merges,
     )
 
 

@@ -77,11 +77,17 @@ def mst_edge_lengths(D: np.ndarray) -> np.ndarray:
     if n <= 1:
         return np.empty(0)
     if np.isfinite(D).all():
-        from scipy.cluster.hierarchy import linkage
-        from scipy.spatial.distance import squareform
-
-        return linkage(squareform(D, checks=False), method="single")[:, 2]
+        return single_linkage(D)[:, 2]
     return np.sort(_prim_edge_lengths(D))
+
+
+def single_linkage(D: np.ndarray) -> np.ndarray:
+    """scipy's single-linkage matrix of a finite distance matrix ``D`` (n, n), n >= 2: shape (n - 1, 4), rows
+    (child, child, height, size) by increasing height; the heights are the minimum spanning tree's edges."""
+    from scipy.cluster.hierarchy import linkage
+    from scipy.spatial.distance import squareform
+
+    return linkage(squareform(D, checks=False), method="single")
 
 
 def _prim_edge_lengths(D: np.ndarray) -> np.ndarray:

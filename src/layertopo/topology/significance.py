@@ -49,10 +49,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.cluster.hierarchy import linkage
-from scipy.spatial.distance import squareform
 
 from layertopo.config import SignificanceConfig
+from layertopo.topology.engines import single_linkage
 from layertopo.topology.metrics import distance_matrix, finite_distance_matrix
 
 EULER_GAMMA = 0.5772156649015329
@@ -162,6 +161,7 @@ def significant_features(
     metric: str = "euclidean",
     knn_k: int = 14,
     distances: np.ndarray | None = None,
+    merges: np.ndarray | None = None,
 ) -> Significance:
     """Significant Betti numbers of a cloud from its points (for H0) and its diagrams (for H1+).
 
@@ -177,9 +177,11 @@ def significant_features(
         The distance the diagrams were computed with (H0 merges use the same one).
     distances : ndarray of shape (n, n), optional
         That distance matrix of ``points``, if already computed (``PersistenceResult.distances``).
+    merges : ndarray of shape (n - 1, 4), optional
+        Its single-linkage matrix, if already computed (``PersistenceResult.merges``).
     """
     D = finite_distance_matrix(distance_matrix(points, metric, k=knn_k))[0] if distances is None else distances
-    tree = merge_tree(D, min_size=config.min_size)
+    tree = merge_tree(D, min_size=config.min_size, merges=merges)
     significant = tree.big[tree.z > config.h0_z]
     betti = [1 + len(significant)]
     pvalues = []
@@ -210,7 +212,7 @@ def significant_bars(dgm: np.ndarray, pvalues: np.ndarray, config: SignificanceC
     return (pvalues < level) | (finite & (ratio >= config.ratio_min)) | np.isinf(dgm[:, 1])
 
 
-def merge_tree(D: np.ndarray, *, min_size: int = 10) -> MergeTree:
+def merge_tree(D: np.ndarray, *, min_size: int = 10, merges: np.ndarray | None = None) -> MergeTree:
     """Single-linkage merges of a cloud and how much each merge of two ``min_size`` components stands out.
 
     Parameters
@@ -219,6 +221,8 @@ def merge_tree(D: np.ndarray, *, min_size: int = 10) -> MergeTree:
         Pairwise distances (finite, zero diagonal).
     min_size : int
         Components with fewer points are specks: merging one is never significant.
+    merges : ndarray of shape (n - 1, 4), optional
+        scipy's single-linkage matrix of ``D``, if already computed.
 
     Returns
     -------
@@ -227,7 +231,7 @@ def merge_tree(D: np.ndarray, *, min_size: int = 10) -> MergeTree:
     n = len(D)
     if n < 2:
         return MergeTree(np.empty((0, 4)), np.empty(0, dtype=np.int64), np.empty(0), min_size, D)
-    merges = linkage(squareform(D, checks=False), method="single")
+    merges = single_linkage(D) if merges is None else merges
     children = merges[:, :2].astype(np.int64)
     sizes = np.concatenate([np.ones(n, dtype=np.int64), merges[:, 3].astype(np.int64)])  # points under each node
     # Lay the points out left child first, so that every node's points are a run: then the tree edges inside a

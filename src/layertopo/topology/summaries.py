@@ -33,7 +33,13 @@ def summarize(
         the class shares before and after subsampling.
     """
     significance = significant_features(
-        result.points, result.dgms, config, metric=result.metric, knn_k=result.knn_k, distances=result.distances
+        result.points,
+        result.dgms,
+        config,
+        metric=result.metric,
+        knn_k=result.knn_k,
+        distances=result.distances,
+        merges=result.merges,
     )
     tree = significance.tree
     cloud = {

@@ -134,6 +134,7 @@ def truncated_diagrams(
     growth: float = 2.0,
     worth: float = 0.9,
     first_growth: float = 1.5,
+    longest_tree_edge: float | None = None,
 ) -> tuple[Diagrams, float]:
     """H0 and H1 diagrams of the Rips filtration of ``D``, computed up to the RNG bound when that pays.
 
@@ -151,6 +152,8 @@ def truncated_diagrams(
         then the same cuts as doubling from the bound, for a loop that lives long.
     worth : float
         Cut only while the cut holds at most this fraction of the edges up to the enclosing radius.
+    longest_tree_edge : float, optional
+        The longest edge of a minimum spanning tree of ``D``, if the caller has it (else computed).
 
     Returns
     -------
@@ -167,7 +170,7 @@ def truncated_diagrams(
         return run(np.inf), np.inf
     edges = base = _edges_up_to(D, cut)
     sample, step = None, 0
-    doomed = _born_at_the_cut(D, cut)
+    doomed = _born_at_the_cut(D, cut, longest_tree_edge)
     while 0 < edges <= worth * useful:
         threshold = cut * (1 + _MARGIN)
         if not doomed:
@@ -189,13 +192,14 @@ def truncated_diagrams(
     return run(np.inf), np.inf
 
 
-def _born_at_the_cut(D: np.ndarray, cut: float) -> bool:
+def _born_at_the_cut(D: np.ndarray, cut: float, longest_tree_edge: float | None = None) -> bool:
     """Whether the longest RNG edge (``cut``) is longer than every edge of a minimum spanning tree: then it merges
     no components, so it closes a loop that no triangle fills before it (its triangles have a longer edge, ties
     aside), and that H1 class is still alive at the cut. A run there cannot be complete: skip it."""
     from layertopo.topology.engines import mst_edge_lengths
 
-    return bool(cut > mst_edge_lengths(D)[-1] * (1 + _MARGIN))
+    longest = mst_edge_lengths(D)[-1] if longest_tree_edge is None else longest_tree_edge
+    return bool(cut > longest * (1 + _MARGIN))
 
 
 def _edges_up_to(D: np.ndarray, length: float) -> int:
