@@ -53,8 +53,8 @@ def test_identical_clouds_are_computed_once_and_each_gets_its_own_arrays(monkeyp
 
     clouds, _ = clouds_and_labels(n_each=1)
     computed = []
-    real = estimators._diagrams_job
-    monkeypatch.setattr(estimators, "_diagrams_job", lambda X, *args: computed.append(len(X)) or real(X, *args))
+    real = estimators.diagrams_job
+    monkeypatch.setattr(estimators, "diagrams_job", lambda X, *args: computed.append(len(X)) or real(X, *args))
     repeated = [clouds[0], clouds[1], clouds[0].copy(), clouds[0][:-1]]
     out = layertopo.PersistenceDiagrams(maxdim=1).fit_transform(repeated)
     assert computed == [60, 60, 59]  # the copy of the first cloud is not computed again; the largest first

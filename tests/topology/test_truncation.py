@@ -82,7 +82,9 @@ def test_the_margin_keeps_edges_that_round_to_the_bound(engine, monkeypatch):
     above the float32 bound. With the margin, every cloud matches the full filtration."""
     from layertopo.topology import truncation
 
-    monkeypatch.setattr(truncation, "_born_at_the_cut", lambda D, cut: False)  # every cloud runs at its bound
+    monkeypatch.setattr(
+        truncation, "_born_at_the_cut", lambda D, cut, longest=None: False
+    )  # every cloud runs at its bound
 
     def mismatches():
         count = 0
@@ -111,7 +113,7 @@ def test_truncation_holds_for_the_hop_metric():
 def test_a_cut_that_leaves_h1_alive_is_grown_until_every_bar_dies(monkeypatch):
     from layertopo.topology import truncation
 
-    monkeypatch.setattr(truncation, "_born_at_the_cut", lambda D, cut: False)  # run at the bound first
+    monkeypatch.setattr(truncation, "_born_at_the_cut", lambda D, cut, longest=None: False)  # run at the bound first
     X = _spheres(300, 12, 5)
     D = squareform(pdist(X))
     cuts = []
@@ -189,7 +191,7 @@ def test_a_misjudged_edge_sample_still_grows_the_cut(monkeypatch):
     from layertopo.topology import truncation
 
     monkeypatch.setattr(truncation, "_edge_sample", lambda D: np.zeros(10))  # every quantile is 0
-    monkeypatch.setattr(truncation, "_born_at_the_cut", lambda D, cut: False)
+    monkeypatch.setattr(truncation, "_born_at_the_cut", lambda D, cut, longest=None: False)
     D = squareform(pdist(_spheres(300, 12, 5)))
     cuts = []
     dgms, _ = truncated_diagrams(D, lambda t: cuts.append(t) or run_engine("giotto", D, 1, t))
