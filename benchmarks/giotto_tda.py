@@ -14,8 +14,10 @@ transformer. Each side runs in a fresh process, alternately, ``--repeats`` times
 proportional set sizes (PSS) of the process and its children, sampled every 50 ms. Prints medians, the time
 ratios, the peak PSS ratios, and the largest bottleneck distance between our finite bars and giotto-tda's
 (giotto-tda drops essential bars and pads with points on the diagonal; both sides run giotto-ph, which
-computes in float32, so different float64 inputs round differently). Last, the float64 distance matrices our
+computes in float32, so different float64 inputs round differently). Then the float64 distance matrices our
 engine ran on go to giotto-tda (``metric="precomputed"``): with the same input the diagrams must be the same.
+Last, where the two sides differ, both are compared with the diagrams of the exact distances rounded once to
+float32 (computed in long double): the side at 0 is the one with the right bars.
 
     .venv/bin/python benchmarks/giotto_tda.py [--repeats 2] [--epochs 0 20 100]
 """
@@ -188,6 +190,47 @@ def main() -> None:
         print(f"{name:48s} {seconds:9.1f} {speed:8.2f}x {pss:8.0f}M {ratio:9.2f} {distance:>11s}")
     same = same_matrices(clouds, work)
     print(f"\nthe same distance matrices (ours) given to giotto-tda: largest bottleneck {same:.1e}")
+    stage = pickle.loads((work / "stage.pkl").read_bytes())[1]
+    ours_off, theirs_off, count = against_exact_distances(clouds, stage, theirs)
+    print(
+        f"where the two sides differ ({count} diagrams), against the diagrams of the correctly rounded float32 "
+        f"distances (extended precision): ours {ours_off:.1e}, giotto-tda's {theirs_off:.1e}"
+    )
+
+
+def against_exact_distances(
+    clouds: list[np.ndarray], ours: list[list[np.ndarray]], theirs: list[np.ndarray]
+) -> tuple[float, float, int]:
+    """Which side is right where they differ: both engines compute in float32, so the exact diagrams are those of
+    the distances rounded once to float32 from their exact values (here from extended precision, long double).
+    Returns the largest bottleneck distance of ours and of giotto-tda's to those, and how many diagrams differed."""
+    from layertopo.topology.distances import bottleneck_distance
+    from layertopo.topology.engines import run_engine
+
+    ours_off = theirs_off = 0.0
+    count = 0
+    for i, X in enumerate(clouds):
+        mine = [finite(d) for d in ours[i]]
+        other = [finite(theirs[i][theirs[i][:, 2] == dim][:, :2]) for dim in (0, 1)]
+        differ = [dim for dim in (0, 1) if bottleneck_distance(mine[dim], other[dim]) > 0]
+        if not differ:
+            continue
+        exact = run_engine("giotto", _correctly_rounded_distances(X), 1)
+        for dim in differ:
+            count += 1
+            ours_off = max(ours_off, bottleneck_distance(mine[dim], finite(exact[dim])))
+            theirs_off = max(theirs_off, bottleneck_distance(other[dim], finite(exact[dim])))
+    return ours_off, theirs_off, count
+
+
+def _correctly_rounded_distances(X: np.ndarray, block: int = 50) -> np.ndarray:
+    """Euclidean distances of ``X`` computed in long double from differences, rounded once to float32."""
+    X = np.asarray(X, dtype=np.longdouble)
+    D = np.empty((len(X), len(X)))
+    for start in range(0, len(X), block):
+        diff = X[start : start + block, None, :] - X[None, :, :]
+        D[start : start + block] = np.sqrt((diff * diff).sum(axis=-1)).astype(np.float32)
+    return D
 
 
 def same_matrices(clouds: list[np.ndarray], work: Path) -> float:
