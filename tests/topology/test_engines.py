@@ -84,8 +84,8 @@ def test_minimum_spanning_tree_lengths_from_single_linkage_equal_prims():
 @pytest.mark.parametrize("maxdim", [1, 2])
 def test_giotto_core_gives_ripser_parallels_bars_to_the_bit(threshold, maxdim):
     """The engine calls giotto-ph's compiled module itself (its package's import costs 1.2 s of scikit-learn per
-    worker): the bars must be those of ``ripser_parallel`` on the same matrix, bit for bit, cut or not, by the
-    sparse path (1.2, 0.6) or, for a cut holding over half the edges (2.5), the dense one."""
+    worker): the bars must be those of ``ripser_parallel`` on the same matrix, bit for bit, cut (2.5 holds about
+    two thirds of the edges, 0.6 a fiftieth) or not."""
     from gph import ripser_parallel
 
     from layertopo.topology.engines import giotto_core
