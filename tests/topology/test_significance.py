@@ -86,6 +86,41 @@ def test_merge_scores_follow_the_definition():
     assert sig.betti == (2,) and sig.component_sizes.tolist() == [30, 29]  # the speck joins its nearest blob
 
 
+@pytest.mark.parametrize("min_size", [1, 3, 6])
+def test_every_merge_score_of_a_deep_tree_follows_the_definition(min_size):
+    """Many nested big merges (clusters of clusters): each z recomputed by brute force from the tree edges inside
+    its two components; a linkage passed in gives the same tree."""
+    rng = np.random.default_rng(5)
+    centres = rng.normal(scale=6, size=(6, 2))
+    X = np.vstack(
+        [c + rng.normal(scale=s, size=(12, 2)) for c, s in zip(centres, [0.3, 0.5, 1, 0.4, 2, 0.7], strict=True)]
+    )
+    D = squareform(pdist(X))
+    Z = linkage(pdist(X), method="single")
+    n = len(X)
+    members = {i: [i] for i in range(n)}
+    expected = {}
+    for j, (a, b, height, _) in enumerate(Z):
+        A, B = members.pop(int(a)), members.pop(int(b))
+        members[n + j] = A + B
+        if len(A) >= min_size and len(B) >= min_size:
+            inside = [
+                [np.log(h) for k, (_, _, h, _) in enumerate(Z[:j]) if set(_leaves(Z, n + k, n)) <= set(side)]
+                for side in (A, B)
+            ]
+            stats = [(_robust(edges), len(edges)) for edges in inside if edges]
+            if not stats:
+                expected[j] = 0.0
+                continue
+            spread = np.sqrt(sum(w * sd**2 for (_, sd), w in stats) / sum(w for _, w in stats))
+            expected[j] = (np.log(height) - max(med for (med, _), _ in stats)) / max(spread, 1e-9)
+    tree = merge_tree(D, min_size=min_size)
+    assert tree.big.tolist() == sorted(expected) and len(expected) >= 5
+    np.testing.assert_allclose(tree.z, [expected[j] for j in sorted(expected)], rtol=1e-12, atol=1e-12)
+    given = merge_tree(D, min_size=min_size, merges=Z)
+    assert np.array_equal(given.big, tree.big) and np.array_equal(given.z, tree.z)
+
+
 def test_a_dense_clump_beside_a_sparse_cloud_of_another_scale():
     """Two clusters of different scales: pooling their log edges would double the spread and hide the gap."""
     rng = np.random.default_rng(6)

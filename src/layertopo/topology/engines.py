@@ -135,7 +135,7 @@ def _giotto(D: np.ndarray, maxdim: int, threshold: float, n_threads: int) -> Dia
         upper = squareform(D, checks=False).astype(np.float32)
         radius = float(D.max(axis=1).min())
         result = core.rips_dm(upper, np.zeros(n, dtype=np.float32), 2, maxdim, radius, n_threads, False)
-    return [np.reshape(np.array(flat), (-1, 2)) for flat in result.births_and_deaths_by_dim()]
+    return [np.reshape(np.array(bars), (-1, 2)) for bars in result.births_and_deaths_by_dim()]
 
 
 @functools.cache
