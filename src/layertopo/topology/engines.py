@@ -38,10 +38,11 @@ def choose_engine(n_points: int, maxdim: int) -> str:
     """The fastest exact engine for the job, as measured.
 
     H0 alone: the MST. H1 and H2: giotto-ph (1.3-3x ripser for H1 at 50 <= n <= 2000, 3-7x for H2,
-    never slower at larger n), except for clouds under ``SMALL_CLOUD`` points, where its Python
-    wrapper's checks cost more than the computation: ripser took 0.65x giotto-ph's time on 25-point
-    clouds (0.24 against 0.37 ms for H1), 1.3x on 50 points. gudhi is never chosen automatically: its
-    speed depends on the data (30x faster on some clouds, 600x slower on spheres).
+    never slower at larger n), except for clouds under ``SMALL_CLOUD`` points, where its fixed cost per
+    call is more than the computation: ripser took 0.48x giotto-ph's time on 25-point clouds (0.16 against
+    0.32 ms for H1, giotto-ph's compiled engine called directly), 0.97x on 39 points and 1.16x on 50 (3D
+    Gaussians, 50 clouds each; 0.24 against 0.37 ms through its Python wrapper). gudhi is never chosen
+    automatically: its speed depends on the data (30x faster on some clouds, 600x slower on spheres).
     """
     if maxdim == 0:
         return "mst"
