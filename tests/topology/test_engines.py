@@ -118,3 +118,16 @@ def test_giotto_core_is_the_module_giotto_phs_package_uses():
     from layertopo.topology.engines import giotto_core
 
     assert giotto_core() is interface.gph_ripser
+
+
+@pytest.mark.parametrize("maxdim", [0, 1])
+def test_kept_distances_share_one_single_linkage_and_change_no_bar(maxdim):
+    """With the distances kept (the pipeline's summaries), the single linkage is computed once and gives the H0
+    engine its tree and the cut its longest edge: the same bars as without, and the linkage the merge tree uses."""
+    from scipy.cluster.hierarchy import linkage
+
+    X = _cloud(7, 450, 4)
+    kept = persistence_diagrams(X, maxdim=maxdim, keep_distances=True)
+    plain = persistence_diagrams(X, maxdim=maxdim)
+    assert all(np.array_equal(a, b) for a, b in zip(kept.dgms, plain.dgms, strict=True)) and len(kept.dgms[0]) == 450
+    assert np.array_equal(kept.merges, linkage(pdist(kept.points), method="single")) and plain.merges is None

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from layertopo.config import TopologyConfig
-from layertopo.topology.engines import choose_engine, run_engine, single_linkage
+from layertopo.topology.engines import choose_engine, run_engine, single_linkage, tree_diagrams
 from layertopo.topology.metrics import METRICS, distance_matrix, finite_distance_matrix
 from layertopo.topology.subsample import SUBSAMPLERS, stratified_subsample
 from layertopo.topology.truncation import truncated_diagrams
@@ -42,8 +42,8 @@ class PersistenceResult:
     rows : ndarray of shape (n_used,), the input row each used point came from
     distances : ndarray of shape (n_used, n_used), the (finite) distance matrix the engine ran on, kept only
         when asked (``keep_distances=True``: the significance of the same cloud reuses it); else None
-    merges : ndarray of shape (n_used - 1, 4), its single-linkage matrix when the truncated filtration needed
-        it and the distances are kept (the significance's merge tree reuses it); else None
+    merges : ndarray of shape (n_used - 1, 4), its single-linkage matrix when the distances are kept (the
+        significance's merge tree reuses it); else None
     """
 
     dgms: list[np.ndarray]
@@ -177,15 +177,20 @@ def persistence_diagrams(
     else:
         D, thresh = finite_distance_matrix(distance_matrix(used, metric, k=knn_k), thresh)
         kept = D if keep_distances else None
+        # the caller's merge tree (the H0 significance) needs the single linkage: computed once, it also gives the
+        # H0 engine its tree and the cut its longest tree edge
+        merges = single_linkage(D) if keep_distances else None
         unit = engine_unit(D)  # a power of two: dividing by it is exact, and float32 engines stay in range
         if unit != 1.0:
             D, thresh = D / unit, thresh / unit
+        tree = None if merges is None else merges[:, 2] / unit
         if truncate and maxdim == 1 and thresh == np.inf and chosen != "mst" and len(used) >= TRUNCATE_MIN_POINTS:
-            merges = single_linkage(kept) if keep_distances else None  # one linkage for the cut and the merge tree
-            longest = None if merges is None else merges[-1, 2] / unit
+            longest = None if tree is None else tree[-1]
             dgms, cut = truncated_diagrams(
                 D, lambda t: run_engine(chosen, D, maxdim, t, n_threads=n_threads), longest_tree_edge=longest
             )
+        elif chosen == "mst" and maxdim == 0 and tree is not None:
+            dgms = tree_diagrams(tree, thresh)
         else:
             dgms = run_engine(chosen, D, maxdim, thresh, n_threads=n_threads)
         dgms, cut, thresh = [dgm * unit for dgm in dgms], cut * unit, thresh * unit
