@@ -4,9 +4,9 @@ from scipy.spatial.distance import pdist, squareform
 
 from layertopo.data.synthetic import concentric_spheres
 from layertopo.topology import persistence_diagrams
-from layertopo.topology.engines import mst_edge_lengths, run_engine
+from layertopo.topology.engines import mst_edge_lengths, run_engine, single_linkage
 from layertopo.topology.metrics import distance_matrix, finite_distance_matrix
-from layertopo.topology.truncation import rng_edge_bound, truncated_diagrams
+from layertopo.topology.truncation import _edges_up_to, loop_death_floor, loop_edges, rng_edge_bound, truncated_diagrams
 
 
 def _longest_rng_edge(D):
@@ -18,6 +18,27 @@ def _longest_rng_edge(D):
             if not (np.maximum(D[u], D[v]) < D[u, v]).any():
                 longest = max(longest, D[u, v])
     return longest
+
+
+def _rng_edges_by_definition(D):
+    """{(u, v): first triangle} over the RNG edges u < v, brute force."""
+    n = len(D)
+    edges = {}
+    for u in range(n):
+        for v in range(u + 1, n):
+            others = np.delete(np.maximum(D[u], D[v]), [u, v])
+            if not (others < D[u, v]).any():
+                edges[(u, v)] = others.min()
+    return edges
+
+
+def _joined_below(D, u, v):
+    """Whether edges strictly shorter than D[u, v] connect u to v (breadth-first search)."""
+    reached, frontier = {u}, [u]
+    while frontier:
+        frontier = [w for x in frontier for w in np.flatnonzero(D[x] < D[u, v]) if w not in reached]
+        reached.update(frontier)
+    return v in reached
 
 
 def _spheres(n, dim, seed):
@@ -46,6 +67,28 @@ def test_rng_bound_equals_the_definition(name, seed):
     assert rng_edge_bound(D) == expected
     assert rng_edge_bound(D, k=1, batch=7) == expected  # few witnesses, small batches: same answer
     assert rng_edge_bound(D) >= mst_edge_lengths(D).max()  # H0 deaths (MST edges) are RNG edges too
+
+
+@pytest.mark.parametrize("name", CLOUDS)
+@pytest.mark.parametrize("seed", [0, 1])
+def test_loop_edges_their_first_triangles_and_the_floor_equal_the_definition(name, seed):
+    """Loop edges: the RNG edges whose ends shorter edges join; the floor, their largest first triangle. From such an
+    edge's length to its first triangle an H1 class is alive, so no complete cut lies below the floor."""
+    D = squareform(pdist(CLOUDS[name](seed)))
+    rng = _rng_edges_by_definition(D.astype(np.float32))
+    loops = {(u, v): first for (u, v), first in rng.items() if _joined_below(D, u, v)}
+    for options in ({}, {"k": 1, "batch": 7}):
+        edges = loop_edges(D, **options)
+        found = dict(zip(zip(edges.u.tolist(), edges.v.tolist(), strict=True), edges.first_triangle, strict=True))
+        assert found == loops
+        np.testing.assert_array_equal(edges.length, D.astype(np.float32)[edges.u, edges.v])
+    floor = loop_death_floor(loop_edges(D))
+    assert floor == max(loops.values(), default=0.0)
+    assert run_engine("giotto", D, 1)[1][:, 1].max(initial=0.0) >= floor  # the last H1 death
+    (u, v), _ = max(loops.items(), key=lambda item: item[1], default=((0, 0), 0.0))
+    if np.float32(D[u, v]) < np.float32(floor):
+        below = run_engine("giotto", D, 1, float(np.nextafter(np.float32(floor), np.float32(0))))
+        assert np.isinf(below[1][:, 1]).any()
 
 
 def test_rng_bound_is_below_the_longest_edge_on_a_sphere():
@@ -82,9 +125,7 @@ def test_the_margin_keeps_edges_that_round_to_the_bound(engine, monkeypatch):
     above the float32 bound. With the margin, every cloud matches the full filtration."""
     from layertopo.topology import truncation
 
-    monkeypatch.setattr(
-        truncation, "_born_at_the_cut", lambda D, cut, longest=None: False
-    )  # every cloud runs at its bound
+    monkeypatch.setattr(truncation, "loop_death_floor", lambda loops: 0.0)  # cut at the bound
 
     def mismatches():
         count = 0
@@ -113,7 +154,7 @@ def test_truncation_holds_for_the_hop_metric():
 def test_a_cut_that_leaves_h1_alive_is_grown_until_every_bar_dies(monkeypatch):
     from layertopo.topology import truncation
 
-    monkeypatch.setattr(truncation, "_born_at_the_cut", lambda D, cut, longest=None: False)  # run at the bound first
+    monkeypatch.setattr(truncation, "loop_death_floor", lambda loops: 0.0)  # run at the bound first
     X = _spheres(300, 12, 5)
     D = squareform(pdist(X))
     cuts = []
@@ -133,21 +174,21 @@ def test_a_cut_that_leaves_h1_alive_is_grown_until_every_bar_dies(monkeypatch):
 
 
 @pytest.mark.parametrize("seed", range(6))
-def test_a_bound_where_a_loop_is_born_is_not_run(seed):
-    """When the longest RNG edge is longer than every spanning-tree edge it closes a loop still alive at the cut,
-    so a run there could not be complete: the first run is already grown, and the diagrams stay the full ones."""
+def test_the_first_cut_is_at_the_loop_death_floor_when_it_is_above_the_bound(seed):
+    """No run below the floor could be complete: the first run is at the bound or the floor, whichever is longer, and
+    the diagrams stay the full ones. Given the single linkage, the floor is the same."""
     X = _spheres(300, 12, seed) if seed % 2 else np.random.default_rng(seed).normal(size=(300, 8 * seed + 2))
     D = squareform(pdist(X))
     bound = rng_edge_bound(D.astype(np.float32))
+    floor = loop_death_floor(loop_edges(D))
+    assert floor == loop_death_floor(loop_edges(D, merges=single_linkage(D)))
     cuts = []
     dgms, _ = truncated_diagrams(D, lambda t: cuts.append(t) or run_engine("giotto", D, 1, t))
-    from layertopo.topology.truncation import _born_at_the_cut
-
-    doomed = _born_at_the_cut(D, bound)
-    at_bound = run_engine("giotto", D, 1, bound * (1 + 1e-6))
-    if doomed:
-        assert np.isinf(at_bound[1][:, 1]).any()  # the skipped run would have left a loop alive
-        assert cuts[0] > bound * (1 + 1e-5)
+    if floor > bound:  # the first cut holds 10 % more edges than the floor (the last death is often just above it)
+        assert cuts[0] >= floor
+        assert _edges_up_to(D, cuts[0]) == pytest.approx(1.1 * _edges_up_to(D, floor), rel=0.01)
+        at_bound = run_engine("giotto", D, 1, bound * (1 + 1e-6))
+        assert np.isinf(at_bound[1][:, 1]).any()  # a run at the bound would have left a loop alive
     else:
         assert cuts[0] == pytest.approx(bound, rel=1e-5)
     for ours, theirs in zip(dgms, run_engine("giotto", D, 1), strict=True):
@@ -181,7 +222,7 @@ def test_too_many_unwitnessed_edges_give_up_and_run_the_full_filtration():
     from layertopo.topology import truncation
 
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(truncation, "rng_edge_bound", lambda D: np.inf)
+        patch.setattr(truncation, "loop_edges", lambda D, merges: None)
         cuts = []
         dgms, cut = truncated_diagrams(D, lambda t: cuts.append(t) or run_engine("giotto", D, 1, t))
     assert cuts == [np.inf] and cut == np.inf
@@ -191,7 +232,7 @@ def test_a_misjudged_edge_sample_still_grows_the_cut(monkeypatch):
     from layertopo.topology import truncation
 
     monkeypatch.setattr(truncation, "_edge_sample", lambda D: np.zeros(10))  # every quantile is 0
-    monkeypatch.setattr(truncation, "_born_at_the_cut", lambda D, cut, longest=None: False)
+    monkeypatch.setattr(truncation, "loop_death_floor", lambda loops: 0.0)
     D = squareform(pdist(_spheres(300, 12, 5)))
     cuts = []
     dgms, _ = truncated_diagrams(D, lambda t: cuts.append(t) or run_engine("giotto", D, 1, t))

@@ -185,9 +185,9 @@ def persistence_diagrams(
             D, thresh = D / unit, thresh / unit
         tree = None if merges is None else merges[:, 2] / unit
         if truncate and maxdim == 1 and thresh == np.inf and chosen != "mst" and len(used) >= TRUNCATE_MIN_POINTS:
-            longest = None if tree is None else tree[-1]
+            scaled = None if merges is None else np.column_stack([merges[:, :2], tree, merges[:, 3]])
             dgms, cut = truncated_diagrams(
-                D, lambda t: run_engine(chosen, D, maxdim, t, n_threads=n_threads), longest_tree_edge=longest
+                D, lambda t: run_engine(chosen, D, maxdim, t, n_threads=n_threads), merges=scaled
             )
         elif chosen == "mst" and maxdim == 0 and tree is not None:
             dgms = tree_diagrams(tree, thresh)
