@@ -85,7 +85,7 @@ def test_minimum_spanning_tree_lengths_from_single_linkage_equal_prims():
 def test_giotto_core_gives_ripser_parallels_bars_to_the_bit(threshold, maxdim):
     """The engine calls giotto-ph's compiled module itself (its package's import costs 1.2 s of scikit-learn per
     worker): the bars must be those of ``ripser_parallel`` on the same matrix, bit for bit, cut (2.5 holds about
-    two thirds of the edges, 0.6 a fiftieth) or not."""
+    two thirds of the edges, 0.6 a fiftieth) or not, on its sparse path or its dense one."""
     from gph import ripser_parallel
 
     from layertopo.topology.engines import giotto_core
@@ -95,9 +95,11 @@ def test_giotto_core_gives_ripser_parallels_bars_to_the_bit(threshold, maxdim):
         D = squareform(pdist(_cloud(seed, 70, 3)))
         theirs = ripser_parallel(D, maxdim=maxdim, thresh=threshold, metric="precomputed")["dgms"]
         ours = run_engine("giotto", D, maxdim, threshold)
+        dense = run_engine("giotto", D, maxdim, threshold, dense=True)  # the whole matrix, longer edges skipped
         assert len(ours) == maxdim + 1 and len(ours[0]) == 70  # every point a bar: no duplicates
-        for mine, reference in zip(ours, theirs, strict=True):
+        for mine, on_the_dense_path, reference in zip(ours, dense, theirs, strict=True):
             assert np.array_equal(mine, _as_diagram(reference))
+            assert np.array_equal(on_the_dense_path, mine)
 
 
 def test_giotto_engine_falls_back_to_ripser_parallel_when_the_core_is_missing(monkeypatch):

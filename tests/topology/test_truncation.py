@@ -195,6 +195,25 @@ def test_the_first_cut_is_at_the_loop_death_floor_when_it_is_above_the_bound(see
         np.testing.assert_array_equal(ours, theirs)
 
 
+@pytest.mark.parametrize("dense_from", [0.0, 1.0])
+def test_only_a_first_cut_holding_enough_edges_takes_the_dense_path(dense_from, monkeypatch):
+    from layertopo.topology import truncation
+
+    monkeypatch.setattr(truncation, "loop_death_floor", lambda loops: 0.0)  # the bound first: the cut grows
+    D = squareform(pdist(_spheres(300, 12, 5)))
+    paths = []
+    dgms, _ = truncated_diagrams(
+        D,
+        lambda t: paths.append("sparse") or run_engine("giotto", D, 1, t),
+        run_dense=lambda t: paths.append("dense") or run_engine("giotto", D, 1, t, dense=True),
+        dense_from=dense_from,
+    )
+    assert len(paths) >= 2
+    assert paths == (["dense"] if dense_from == 0.0 else ["sparse"]) + ["sparse"] * (len(paths) - 1)
+    for ours, theirs in zip(dgms, run_engine("giotto", D, 1), strict=True):
+        np.testing.assert_array_equal(ours, theirs)
+
+
 def test_a_cut_holding_most_edges_runs_the_full_filtration_instead():
     D = squareform(pdist(CLOUDS["gaussian_64d"](0)))
     cuts = []

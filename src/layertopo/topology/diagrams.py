@@ -187,7 +187,10 @@ def persistence_diagrams(
         if truncate and maxdim == 1 and thresh == np.inf and chosen != "mst" and len(used) >= TRUNCATE_MIN_POINTS:
             scaled = None if merges is None else np.column_stack([merges[:, :2], tree, merges[:, 3]])
             dgms, cut = truncated_diagrams(
-                D, lambda t: run_engine(chosen, D, maxdim, t, n_threads=n_threads), merges=scaled
+                D,
+                lambda t: run_engine(chosen, D, maxdim, t, n_threads=n_threads),
+                merges=scaled,
+                run_dense=lambda t: run_engine(chosen, D, maxdim, t, n_threads=n_threads, dense=True),
             )
         elif chosen == "mst" and maxdim == 0 and tree is not None:
             dgms = tree_diagrams(tree, thresh)

@@ -49,13 +49,20 @@ def choose_engine(n_points: int, maxdim: int) -> str:
     return "ripser" if n_points < SMALL_CLOUD else "giotto"
 
 
-def run_engine(engine: str, D: np.ndarray, maxdim: int, threshold: float = np.inf, *, n_threads: int = 1) -> Diagrams:
-    """Diagrams of the Rips filtration of distance matrix ``D`` of shape (n, n) with ``engine``."""
+def run_engine(
+    engine: str, D: np.ndarray, maxdim: int, threshold: float = np.inf, *, n_threads: int = 1, dense: bool = False
+) -> Diagrams:
+    """Diagrams of the Rips filtration of distance matrix ``D`` of shape (n, n) with ``engine``.
+
+    ``dense`` (giotto-ph only; the others ignore it): run a finite ``threshold`` on the engine's dense path (the
+    whole matrix, longer edges skipped) instead of the pairs within it; the same bars. Faster when the cut holds
+    most edges and the reduction is cheap (see ``truncated_diagrams``)."""
     if engine not in _ENGINES:
         raise ValueError(f"unknown engine {engine!r}; choose one of {list(ENGINE_NAMES)} or 'auto'")
     if engine == "mst" and maxdim > 0:
         raise ValueError("engine 'mst' computes H0 only; use maxdim=0 or another engine")
-    dgms = _ENGINES[engine](D, maxdim, threshold, n_threads)
+    run = functools.partial(_giotto, dense=True) if dense and engine == "giotto" else _ENGINES[engine]
+    dgms = run(D, maxdim, threshold, n_threads)
     return [_as_diagram(d) for d in dgms]
 
 
@@ -122,24 +129,24 @@ def _ripser(D: np.ndarray, maxdim: int, threshold: float, n_threads: int) -> Dia
     return ripser(D, maxdim=maxdim, thresh=threshold, distance_matrix=True)["dgms"]
 
 
-def _giotto(D: np.ndarray, maxdim: int, threshold: float, n_threads: int) -> Diagrams:
+def _giotto(D: np.ndarray, maxdim: int, threshold: float, n_threads: int, dense: bool = False) -> Diagrams:
     core = giotto_core()
     if core is None:  # not where giotto-ph 0.2 keeps it: its public wrapper (same engine, scikit-learn imported)
         from gph import ripser_parallel
 
         return ripser_parallel(D, maxdim=maxdim, thresh=threshold, metric="precomputed", n_threads=n_threads)["dgms"]
     n = len(D)
-    if np.isfinite(threshold):  # ripser_parallel's sparse path: the pairs i <= j within the threshold (in float64)
+    if np.isfinite(threshold) and not dense:  # ripser_parallel's sparse path: the pairs i <= j within the threshold
         flat = np.flatnonzero(np.triu(D <= threshold))  # 3x faster than a 2-d nonzero and its strided rows
         rows = flat // n
         cols = flat - rows * n
         lengths = D.ravel()[flat].astype(np.float32)
         result = core.rips_dm_sparse(rows, cols, lengths, rows.size, n, 2, maxdim, threshold, n_threads, False)
-    else:  # its dense path, up to the enclosing radius (beyond it the complex is a cone)
+    else:  # its dense path, up to the threshold or the enclosing radius (beyond it the complex is a cone)
         from scipy.spatial.distance import squareform
 
         upper = squareform(D, checks=False).astype(np.float32)
-        radius = float(D.max(axis=1).min())
+        radius = min(float(D.max(axis=1).min()), threshold)
         result = core.rips_dm(upper, np.zeros(n, dtype=np.float32), 2, maxdim, radius, n_threads, False)
     return [np.reshape(np.array(bars), (-1, 2)) for bars in result.births_and_deaths_by_dim()]
 

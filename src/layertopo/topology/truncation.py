@@ -193,6 +193,8 @@ def truncated_diagrams(
     first_growth: float = 1.25,
     floor_slack: float = 1.1,
     merges: np.ndarray | None = None,
+    run_dense: Callable[[float], Diagrams] | None = None,
+    dense_from: float = 0.5,
 ) -> tuple[Diagrams, float]:
     """H0 and H1 diagrams of the Rips filtration of ``D``, computed up to the RNG bound when that pays.
 
@@ -212,6 +214,8 @@ def truncated_diagrams(
         Cut only while the cut holds at most this fraction of the edges up to the enclosing radius.
     merges : ndarray of shape (n - 1, 4), optional
         scipy's single linkage of ``D``, if the caller has it (else computed).
+    run_dense, dense_from : optional
+        ``run`` on the engine's dense path, used for a first cut that holds at least ``dense_from`` of all edges.
 
     Returns
     -------
@@ -240,7 +244,8 @@ def truncated_diagrams(
     failed = 0
     while 0 < edges <= worth * useful:
         threshold = cut * (1 + _MARGIN)
-        dgms = run(threshold)
+        dense = run_dense is not None and failed == 0 and edges >= dense_from * n * (n - 1) / 2
+        dgms = (run_dense if dense else run)(threshold)
         if _complete(dgms):
             return dgms, threshold
         failed += 1
