@@ -6,7 +6,7 @@ from layertopo.data.synthetic import concentric_spheres
 from layertopo.topology import persistence_diagrams
 from layertopo.topology.engines import mst_edge_lengths, run_engine, single_linkage
 from layertopo.topology.metrics import distance_matrix, finite_distance_matrix
-from layertopo.topology.truncation import _edges_up_to, loop_death_floor, loop_edges, rng_edge_bound, truncated_diagrams
+from layertopo.topology.truncation import _edges_up_to, rng_cut_levels, rng_edge_bound, truncated_diagrams
 
 
 def _longest_rng_edge(D):
@@ -71,24 +71,30 @@ def test_rng_bound_equals_the_definition(name, seed):
 
 @pytest.mark.parametrize("name", CLOUDS)
 @pytest.mark.parametrize("seed", [0, 1])
-def test_loop_edges_their_first_triangles_and_the_floor_equal_the_definition(name, seed):
-    """Loop edges: the RNG edges whose ends shorter edges join; the floor, their largest first triangle. From such an
-    edge's length to its first triangle an H1 class is alive, so no complete cut lies below the floor."""
+def test_the_loop_death_floor_equals_the_definition_and_h1_is_alive_below_it(name, seed):
+    """The floor: the largest first triangle of an RNG edge whose ends shorter edges join (or the bound, if higher).
+    From such an edge's length to its first triangle an H1 class is alive, so no complete cut lies below it."""
     D = squareform(pdist(CLOUDS[name](seed)))
     rng = _rng_edges_by_definition(D.astype(np.float32))
     loops = {(u, v): first for (u, v), first in rng.items() if _joined_below(D, u, v)}
-    for options in ({}, {"k": 1, "batch": 7}):
-        edges = loop_edges(D, **options)
-        found = dict(zip(zip(edges.u.tolist(), edges.v.tolist(), strict=True), edges.first_triangle, strict=True))
-        assert found == loops
-        np.testing.assert_array_equal(edges.length, D.astype(np.float32)[edges.u, edges.v])
-    floor = loop_death_floor(loop_edges(D))
-    assert floor == max(loops.values(), default=0.0)
-    assert run_engine("giotto", D, 1)[1][:, 1].max(initial=0.0) >= floor  # the last H1 death
+    bound = max(D.astype(np.float32)[u, v] for u, v in rng)
+    for options in ({}, {"k": 1, "batch": 7}):  # few witnesses, small batches: the same levels
+        assert rng_cut_levels(D, **options) == (bound, max([bound, *loops.values()]))
+    floor = rng_cut_levels(D)[1]
+    if floor > bound:
+        assert run_engine("giotto", D, 1)[1][:, 1].max() >= floor  # the last H1 death
     (u, v), _ = max(loops.items(), key=lambda item: item[1], default=((0, 0), 0.0))
-    if np.float32(D[u, v]) < np.float32(floor):
+    if floor > bound and np.float32(D[u, v]) < floor:
         below = run_engine("giotto", D, 1, float(np.nextafter(np.float32(floor), np.float32(0))))
         assert np.isinf(below[1][:, 1]).any()
+
+
+def _bound_first(monkeypatch):
+    """Make the first cut the RNG bound (the floor left out), so that cuts grow from there."""
+    from layertopo.topology import truncation
+
+    levels = truncation.rng_cut_levels
+    monkeypatch.setattr(truncation, "rng_cut_levels", lambda D, merges=None: (levels(D, merges)[0],) * 2)
 
 
 def test_rng_bound_is_below_the_longest_edge_on_a_sphere():
@@ -125,7 +131,7 @@ def test_the_margin_keeps_edges_that_round_to_the_bound(engine, monkeypatch):
     above the float32 bound. With the margin, every cloud matches the full filtration."""
     from layertopo.topology import truncation
 
-    monkeypatch.setattr(truncation, "loop_death_floor", lambda loops: 0.0)  # cut at the bound
+    _bound_first(monkeypatch)
 
     def mismatches():
         count = 0
@@ -152,9 +158,8 @@ def test_truncation_holds_for_the_hop_metric():
 
 
 def test_a_cut_that_leaves_h1_alive_is_grown_until_every_bar_dies(monkeypatch):
-    from layertopo.topology import truncation
 
-    monkeypatch.setattr(truncation, "loop_death_floor", lambda loops: 0.0)  # run at the bound first
+    _bound_first(monkeypatch)
     X = _spheres(300, 12, 5)
     D = squareform(pdist(X))
     cuts = []
@@ -180,8 +185,8 @@ def test_the_first_cut_is_at_the_loop_death_floor_when_it_is_above_the_bound(see
     X = _spheres(300, 12, seed) if seed % 2 else np.random.default_rng(seed).normal(size=(300, 8 * seed + 2))
     D = squareform(pdist(X))
     bound = rng_edge_bound(D.astype(np.float32))
-    floor = loop_death_floor(loop_edges(D))
-    assert floor == loop_death_floor(loop_edges(D, merges=single_linkage(D)))
+    floor = rng_cut_levels(D)[1]
+    assert rng_cut_levels(D) == rng_cut_levels(D, merges=single_linkage(D))
     cuts = []
     dgms, _ = truncated_diagrams(D, lambda t: cuts.append(t) or run_engine("giotto", D, 1, t))
     if floor > bound:  # the first cut holds 10 % more edges than the floor (the last death is often just above it)
@@ -197,9 +202,8 @@ def test_the_first_cut_is_at_the_loop_death_floor_when_it_is_above_the_bound(see
 
 @pytest.mark.parametrize("dense_from", [0.0, 1.0])
 def test_only_a_first_cut_holding_enough_edges_takes_the_dense_path(dense_from, monkeypatch):
-    from layertopo.topology import truncation
 
-    monkeypatch.setattr(truncation, "loop_death_floor", lambda loops: 0.0)  # the bound first: the cut grows
+    _bound_first(monkeypatch)  # the cut grows
     D = squareform(pdist(_spheres(300, 12, 5)))
     paths = []
     dgms, _ = truncated_diagrams(
@@ -241,7 +245,7 @@ def test_too_many_unwitnessed_edges_give_up_and_run_the_full_filtration():
     from layertopo.topology import truncation
 
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(truncation, "loop_edges", lambda D, merges: None)
+        patch.setattr(truncation, "rng_cut_levels", lambda D, merges: None)
         cuts = []
         dgms, cut = truncated_diagrams(D, lambda t: cuts.append(t) or run_engine("giotto", D, 1, t))
     assert cuts == [np.inf] and cut == np.inf
@@ -251,7 +255,7 @@ def test_a_misjudged_edge_sample_still_grows_the_cut(monkeypatch):
     from layertopo.topology import truncation
 
     monkeypatch.setattr(truncation, "_edge_sample", lambda D: np.zeros(10))  # every quantile is 0
-    monkeypatch.setattr(truncation, "loop_death_floor", lambda loops: 0.0)
+    _bound_first(monkeypatch)
     D = squareform(pdist(_spheres(300, 12, 5)))
     cuts = []
     dgms, _ = truncated_diagrams(D, lambda t: cuts.append(t) or run_engine("giotto", D, 1, t))

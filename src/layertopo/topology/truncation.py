@@ -50,8 +50,7 @@ out (a test builds such collisions).
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable
-from typing import NamedTuple
+from collections.abc import Callable, Iterator
 
 import numpy as np
 
@@ -73,42 +72,36 @@ _BLOCK_FLOATS = 1_000_000
 _WITNESS_BLOCK_FLOATS = 65_536
 
 
-class LoopEdges(NamedTuple):
-    """The edges of the relative neighbourhood graph (RNG) that close a loop: endpoints ``u < v``, ``length`` and
-    ``first_triangle``, each of shape (n_edges,), in float32 as the engines store lengths. ``first_triangle`` is
-    the length at which the edge enters its first triangle: ``min`` over the other points ``w`` of
-    ``max(D[u, w], D[v, w])`` (at least ``length``: an RNG edge has no witness)."""
-
-    u: np.ndarray
-    v: np.ndarray
-    length: np.ndarray
-    first_triangle: np.ndarray
-
-
-def loop_edges(
+def rng_cut_levels(
     D: np.ndarray,
     merges: np.ndarray | None = None,
     *,
     k: int = 8,
     batch: int = 1024,
     max_candidates: int | None = None,
-) -> LoopEdges | None:
-    """The RNG edges of ``D`` whose ends shorter edges already join, with the length of their first triangle.
+) -> tuple[float, float] | None:
+    """Where a truncated filtration of ``D`` may start: the longest RNG edge, and the loop death floor.
 
-    Every other RNG edge is at most as long as the longest edge of a minimum spanning tree (its ends are joined
-    first by a path of edges as long as it), and every spanning-tree edge is an RNG edge: so the longest RNG edge
-    is the longer of these edges' longest and the tree's.
+    The floor: an RNG edge ``uv`` whose ends a path of shorter edges already joins (it is not a spanning-tree
+    edge) closes a loop at its length, and no triangle holds ``uv`` before its first triangle (the smallest
+    ``max(D[u, w], D[v, w])`` over the other points ``w``): any cycle through ``uv`` is not a boundary until then.
+    So H1 is not zero up to the largest such first triangle, and no complete cut lies below it. On 258 clouds of
+    the giotto-tda benchmark and the default run the last H1 death was at the floor in 76 % of them, and within
+    1.10x its edges in 90 %.
 
     Parameters
     ----------
     D : ndarray of shape (n, n), n >= 3, symmetric with a zero diagonal and finite entries; compared in float32,
         as the engines store it (a float64 matrix is copied to float32 for the computation).
     merges : ndarray of shape (n - 1, 4), optional
-        scipy's single linkage of ``D`` (computed if not given): whether shorter edges join two points.
+        scipy's single linkage of ``D`` (computed if not given): its longest edge, and whether shorter edges join
+        two points (every spanning-tree edge is an RNG edge; every other RNG edge no longer than the tree's
+        longest closes a loop).
     k : witnesses tried per end of every edge: each point's ``k`` nearest neighbours (8: the same bounds as 12 or
         16 on 140 clouds of the default run and 5 noisy shapes, 1.25x faster than 16). The edges that none of them
-        witnesses and whose ends shorter edges join (about 0.3 n on the giotto-tda benchmark's clouds) are checked
-        against every point.
+        witnesses and whose ends shorter edges join (about 0.3 n on the giotto-tda benchmark's clouds) are the
+        candidates: checked against every point, the longest first for the bound, and for the floor in the order
+        of an upper bound on their first triangle (through the neighbours), until no candidate left can raise it.
     batch : candidates checked per vectorised step (at most ``batch * n`` floats and 4 MB)
     max_candidates : give up (return None) when more edges than this are left unwitnessed by the neighbours;
         default ``64 * n``. Extra memory: the float32 copy (4 n^2 bytes), n^2 bytes of flags, n^2 / 2 float64
@@ -116,72 +109,100 @@ def loop_edges(
 
     Returns
     -------
-    LoopEdges, or None when it gave up.
+    (bound, floor) in float32 values, floor the loop death floor or the bound if that is higher; None when it
+    gave up.
     """
     from scipy.cluster.hierarchy import cophenet
 
     n = len(D)
-    D32 = np.asarray(D, dtype=np.float32)  # a copy (4 n^2 bytes) while the edges are found, unless given float32
-    k = min(k, n - 1)
+    merges = single_linkage(D) if merges is None else merges
+    D32 = np.asarray(D, dtype=np.float32)  # a copy (4 n^2 bytes) while the levels are found, unless given float32
+    found = _unwitnessed_pairs(D32, min(k, n - 1), 64 * n if max_candidates is None else max_candidates)
+    if found is None:
+        return None
+    u, v, neighbours = found
+    joined = cophenet(merges)  # condensed: the lengths of the minimax paths
+    loop = joined[n * u - u * (u + 1) // 2 + (v - u - 1)] < D[u, v]
+    u, v = u[loop], v[loop]
+    lengths = D32[u, v]
+    batch = max(1, min(batch, _BLOCK_FLOATS // n))
+    bound = float(np.float32(merges[-1, 2]))
+    longer = np.flatnonzero(lengths > bound)
+    for edges in _batches(longer[np.argsort(-lengths[longer], kind="stable")], batch):
+        rng = edges[_first_triangles(D32, u[edges], v[edges]) >= lengths[edges]]
+        if rng.size:
+            bound = float(lengths[rng[0]])
+            break
+    level = bound
+    upper = _first_triangle_upper_bounds(D32, u, v, neighbours)
+    order = np.argsort(-upper, kind="stable")
+    for edges in _batches(order, batch):
+        if upper[edges[0]] <= level:  # no candidate left can raise the floor
+            break
+        first = _first_triangles(D32, u[edges], v[edges])
+        level = max(level, float(first[first >= lengths[edges]].max(initial=level)))
+    return bound, level
+
+
+def rng_edge_bound(D: np.ndarray, **options: int | None) -> float:
+    """The length of the longest RNG edge of ``D`` (n, n) in float32 (``rng_cut_levels``' options), ``inf`` when
+    it gave up. Every H1 birth and H0 death of the Rips filtration is at most this long."""
+    if len(D) < 3:
+        return float(np.asarray(D, dtype=np.float32).max(initial=0.0))
+    levels = rng_cut_levels(D, **options)
+    return np.inf if levels is None else levels[0]
+
+
+def _unwitnessed_pairs(D32: np.ndarray, k: int, max_candidates: int) -> tuple[np.ndarray, ...] | None:
+    """The pairs ``u < v`` that no one of either end's ``k`` nearest neighbours witnesses, and the neighbours
+    (n, k + 1), each point's own index among them; None when there are more than ``max_candidates`` pairs."""
+    n = len(D32)
     witnessed = np.zeros((n, n), dtype=bool)
+    neighbours = np.empty((n, k + 1), dtype=np.intp)
     block = max(1, _WITNESS_BLOCK_FLOATS // n)
     for start in range(0, n, block):
         rows = D32[start : start + block]
-        neighbours = np.argpartition(rows, k, axis=1)[:, : k + 1]
-        to_neighbour = np.take_along_axis(rows, neighbours, axis=1)
+        near = neighbours[start : start + block]
+        near[:] = np.argpartition(rows, k, axis=1)[:, : k + 1]
+        to_neighbour = np.take_along_axis(rows, near, axis=1)
         # closest[u, v]: over u's neighbours w, the smallest max(D[u, w], D[w, v]), one neighbour at a time
         closest, via = np.full(rows.shape, np.inf, dtype=np.float32), np.empty(rows.shape, dtype=np.float32)
         for j in range(k + 1):
-            np.minimum(closest, np.maximum(to_neighbour[:, j, None], D32[neighbours[:, j]], out=via), out=closest)
+            np.minimum(closest, np.maximum(to_neighbour[:, j, None], D32[near[:, j]], out=via), out=closest)
         witnessed[start : start + block] = closest < rows
     witnessed |= witnessed.T  # a pair is witnessed from either end
     np.logical_not(witnessed, out=witnessed)  # now: unwitnessed pairs, the diagonal included
-    if (np.count_nonzero(witnessed) - n) // 2 > (64 * n if max_candidates is None else max_candidates):
+    if (np.count_nonzero(witnessed) - n) // 2 > max_candidates:
         return None
     flat = np.flatnonzero(np.triu(witnessed, 1))
-    del witnessed
-    u, v = flat // n, flat % n
-    joined = cophenet(single_linkage(D) if merges is None else merges)  # condensed: the minimax path lengths
-    loop = joined[n * u - u * (u + 1) // 2 + (v - u - 1)] < D[u, v]
-    u, v = u[loop], v[loop]
-    first = np.empty(len(u), dtype=np.float32)
-    batch = max(1, min(batch, _BLOCK_FLOATS // n))
-    for start in range(0, len(u), batch):
-        ends_u, ends_v = u[start : start + batch], v[start : start + batch]
-        through = np.maximum(D32[ends_u], D32[ends_v])
-        through[np.arange(len(ends_u)), ends_u] = np.inf  # w ranges over the other points
-        through[np.arange(len(ends_u)), ends_v] = np.inf
-        first[start : start + batch] = through.min(axis=1, initial=np.inf)
-    lengths = D32[u, v]
-    rng = first >= lengths
-    return LoopEdges(u[rng], v[rng], lengths[rng], first[rng])
+    return flat // n, flat % n, neighbours
 
 
-def rng_edge_bound(D: np.ndarray, merges: np.ndarray | None = None, **options: int | None) -> float:
-    """The length of the longest RNG edge of ``D`` (n, n) in float32 (``loop_edges``' options), ``inf`` when
-    ``loop_edges`` gave up. Every H1 birth and H0 death of the Rips filtration is at most this long."""
-    if len(D) < 3:
-        return float(np.asarray(D, dtype=np.float32).max(initial=0.0))
-    merges = single_linkage(D) if merges is None else merges
-    loops = loop_edges(D, merges, **options)
-    return np.inf if loops is None else _longest_rng_edge(loops, merges)
+def _first_triangles(D32: np.ndarray, u: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """For each pair, the smallest ``max(D[u, w], D[v, w])`` over the other points ``w``: shape (len(u),)."""
+    through = np.maximum(D32[u], D32[v])
+    through[np.arange(len(u)), u] = np.inf
+    through[np.arange(len(u)), v] = np.inf
+    return through.min(axis=1, initial=np.inf)
 
 
-def _longest_rng_edge(loops: LoopEdges, merges: np.ndarray) -> float:
-    """The longer of the longest loop-closing RNG edge and the longest spanning-tree edge, in float32."""
-    return float(max(np.float32(merges[-1, 2]), loops.length.max(initial=0.0)))
+def _first_triangle_upper_bounds(D32: np.ndarray, u: np.ndarray, v: np.ndarray, neighbours: np.ndarray) -> np.ndarray:
+    """``_first_triangles`` with ``w`` among the ends' neighbours only: at least as large, for a fraction of the
+    cost (the first triangle's third point is usually one of them)."""
+    w = np.concatenate([neighbours[u], neighbours[v]], axis=1)
+    through = np.maximum(D32[u[:, None], w], D32[v[:, None], w])
+    through[(w == u[:, None]) | (w == v[:, None])] = np.inf
+    return through.min(axis=1, initial=np.inf)
 
 
-def loop_death_floor(loops: LoopEdges) -> float:
-    """A length below which the Rips filtration always has an H1 class alive (0 if none known).
-
-    Each edge ``uv`` of ``loops`` closes a loop at its length (a path of shorter edges joins its ends), and no
-    triangle holds ``uv`` before its ``first_triangle``: any cycle through ``uv`` stays a non-boundary until then.
-    So H1 is not zero up to the largest ``first_triangle``, and no cut below it can be complete. On 258 clouds of
-    the giotto-tda benchmark and the default run the last H1 death was at this floor in 76 % of them, and within
-    1.10x its edges in 90 %.
-    """
-    return float(loops.first_triangle.max(initial=0.0))
+def _batches(indices: np.ndarray, largest: int) -> Iterator[np.ndarray]:
+    """``indices`` in runs of 16, then twice as many each time, up to ``largest``: the answer is usually in the
+    first (on 129 clouds of 500-1000 points the longest candidate was the longest RNG edge in half of them, and
+    one of the first 10 in all)."""
+    start, size = 0, 16
+    while start < len(indices):
+        yield indices[start : start + min(size, largest)]
+        start, size = start + min(size, largest), 2 * size
 
 
 def truncated_diagrams(
@@ -229,13 +250,12 @@ def truncated_diagrams(
     useful = _edges_up_to(D, enclosing)
     if n < 3:
         return run(np.inf), np.inf
-    merges = single_linkage(D) if merges is None else merges
-    loops = loop_edges(D, merges)
-    if loops is None:  # too many edges left unwitnessed: no bound worth the search
+    levels = rng_cut_levels(D, merges)
+    if levels is None:  # too many edges left unwitnessed: no bound worth the search
         return run(np.inf), np.inf
-    cut = bound = _longest_rng_edge(loops, merges)
-    edges = base = _edges_up_to(D, bound)
-    floor = loop_death_floor(loops)
+    bound, floor = levels
+    base = _edges_up_to(D, bound)
+    cut, edges = bound, base
     sample = None
     if floor > bound:  # no cut below the floor can be complete
         sample = _edge_sample(D)
