@@ -13,33 +13,45 @@ components merge at ``l``. Only the ordering of the values is used, not the tria
 this holds for any symmetric dissimilarity (Euclidean, cosine, k-NN hops or geodesics).
 
 Hence, with ``t`` at least the longest RNG edge, the filtration cut at ``t`` has every bar of the full
-one, with deaths after ``t`` turned into ``inf``. ``truncated_diagrams`` runs the engine up to ``t``
-and, while some H1 bar is still alive there, again with more edges: 1.5 times the edges up to ``t`` first,
-then 4, 8, 16, ... times them; it stops and runs the full filtration when the cut would hold more than 90 %
-of the edges up to the enclosing radius. The run at ``t`` itself is skipped when it cannot be complete:
-when the longest RNG edge is longer than every edge of a minimum spanning tree, it merges no components, so
-it closes a loop that none of its triangles fills before ``t`` (each has a longer edge), and that H1 class
-is alive at the cut. On the clouds of activations this is the usual case (a loop of noise born at the last
-RNG edge), and the skipped run was about a third of the engine's time. Why these numbers
-(``benchmarks/truncation.py``, medians of 5, full time / truncated time): a run's cost grows faster than its
-edges, so on a noisy circle of 1,000 points, whose loop lives to 77 % of the edges, a cut there still beats
-the dense path. Before the skip, growing by 1.5x and stopping at half the edges made circles 0.76x and tori
-0.98x; doubling up to 90 % gave circle 1.07x, tori of 400 and 1,000 points 2.14x and 1.09x, the default
-experiment's input clouds 3.95x and 5.29x, after a random ReLU layer 1.19x and 1.08x. With the skip and the
-1.5, 4, 8, ... steps: circle 1.14x, tori 2.22x and 1.03x, input clouds 7.26x and 10.58x, ReLU layer 2.07x
-and 2.05x. The small first step is for the loops of noise, which die soon after the bound (on the default
-run's clouds, half die within 1.1 times its edges): 8 % less engine time than doubling. Growing by 1.5x at
-every step was as fast there but took eight cuts on the circle and lost (0.60x) when the last fell above
-90 %; the 4, 8, ... steps are the doubling ladder's. Clouds under ``TRUNCATE_MIN_POINTS`` (400) skip the
-cut: there the bound and the edge counts cost more than the whole filtration (circles of 100 and 300
-points: 0.27x, 0.75x).
+one, with deaths after ``t`` turned into ``inf``. Where a cut can be complete has a floor too: an RNG edge ``uv``
+whose ends a path of shorter edges already joins closes a loop at its length, and no triangle holds ``uv`` before
+its first triangle (the smallest ``max(D[u, w], D[v, w])`` over the other points ``w``): any cycle through ``uv``
+is not a boundary until then, so H1 is not zero up to the largest such first triangle (the *loop death floor*),
+and no cut below it can be complete (``rng_cut_levels``). ``truncated_diagrams`` runs the engine up to ``t``,
+or, when the floor is above ``t``, up to 1.1 times the edges up to the floor; while some H1 bar is still alive,
+again with more edges: 1.25 times the failed cut's, then 4, 8, 16, ... times the edges up to ``t``; it stops and
+runs the full filtration when the cut would hold more than 90 % of the edges up to the enclosing radius.
+
+Why these numbers. On 258 clouds of 500-1000 points (the giotto-tda benchmark's and the default run's) the last
+H1 death was at or below the floor (or the bound, where higher) in 79 % of them and within 1.09x its edges in
+90 % (at most 1.33x). Replaying every
+cloud with giotto-ph's time measured at a grid of cuts, a first cut at 1.0, 1.05, 1.1, 1.15, 1.2 or 1.3 times the
+floor's edges, then 1.15, 1.25 or 1.4 times the failed cut's: 1.1 then 1.25 took the least engine time, 13.7 s,
+against 16.0 s for the ladder before the floor (the bound, skipped when its edge closes a loop, then 1.5, 4,
+8, ... times its edges) and 12.1 s for an oracle cutting at the last death. Measured side by side on the
+benchmark's 129 clouds: engine 10.8 s -> 9.5 s, the bound and the floor included 12.3 s -> 11.1 s; the same
+diagrams. A run's cost grows faster than its edges, so on a noisy circle of 1,000 points, whose loop lives to
+77 % of the edges, a cut there still beats the dense path. ``benchmarks/truncation.py`` (medians of 5, full
+time / truncated time): circle of 1,000 points 1.08x, tori of 400 and 1,000 points 2.19x and 0.97x (the torus's
+loops live to 54 % of the edges; its failed cuts cost about what the last one saves, so it reads 0.97-1.03x
+from run to run, as with the ladder before the floor), input clouds 7.13x and 10.79x, after a random ReLU layer
+2.54x and 2.25x. Earlier ladders: growing by 1.5x and stopping at half the edges made circles 0.76x and tori
+0.98x; doubling up to 90 % gave circle 1.07x, tori 2.14x and 1.09x, input clouds 3.95x and 5.29x, ReLU layer
+1.19x and 1.08x. Clouds under ``TRUNCATE_MIN_POINTS`` (400) skip the cut: there the bound and the edge counts
+cost more than the whole filtration (circles of 100 and 300 points: 0.27x, 0.75x).
+
+A first cut that holds at least half of all the edges runs on giotto-ph's dense path (``run_dense``): such a
+cloud's loops are noise that dies by the floor, its reduction is cheap and the sparse path's setup dominates
+(23 such cuts on the giotto-tda benchmark's clouds: 2.05 s -> 1.49 s). A later cut is the
+cut of a cloud whose loops outlived the first, whose reduction dominates: there the sparse path is as fast or
+faster (1,000-point circle and torus: 6.5 s against 7.3 s, 3.8 s against 4.3 s).
 The diagrams are the same as the full filtration's, to the
 last bit (tested against every engine). On clouds that lie on a sphere the cut holds about a tenth
 of the edges: on the default experiment's input cloud (1000 points on two spheres in R^12) giotto-ph
 takes 1.0 s and +44 MiB (two cuts) instead of 4.6-5.0 s and +316 MiB. Homology above dimension 1 is
 not covered (H2 is born at triangles), so ``maxdim=2`` runs the full filtration.
 
-The bound is computed in float32, as ripser and giotto-ph store distances: rounding is monotone, so an
+The bound and the floor are computed in float32, as ripser and giotto-ph store distances: rounding is monotone, so an
 edge without a witness in float64 has none in float32 either, and the float32 bound covers both. The
 cut is placed 8 float32 steps above it because gudhi compares edge lengths in float64, and giotto-ph
 selects the edges of a cut filtration on the float64 matrix (``dm <= thresh``) before storing them in
@@ -86,8 +98,8 @@ def rng_cut_levels(
     edge) closes a loop at its length, and no triangle holds ``uv`` before its first triangle (the smallest
     ``max(D[u, w], D[v, w])`` over the other points ``w``): any cycle through ``uv`` is not a boundary until then.
     So H1 is not zero up to the largest such first triangle, and no complete cut lies below it. On 258 clouds of
-    the giotto-tda benchmark and the default run the last H1 death was at the floor in 76 % of them, and within
-    1.10x its edges in 90 %.
+    the giotto-tda benchmark and the default run the last H1 death was at or below the floor (or the bound, where
+    higher) in 79 % of them, and within 1.09x its edges in 90 %.
 
     Parameters
     ----------
@@ -99,7 +111,7 @@ def rng_cut_levels(
         longest closes a loop).
     k : witnesses tried per end of every edge: each point's ``k`` nearest neighbours (8: the same bounds as 12 or
         16 on 140 clouds of the default run and 5 noisy shapes, 1.25x faster than 16). The edges that none of them
-        witnesses and whose ends shorter edges join (about 0.3 n on the giotto-tda benchmark's clouds) are the
+        witnesses and whose ends shorter edges join (a median of 0.33 n on the giotto-tda benchmark's clouds) are the
         candidates: checked against every point, the longest first for the bound, and for the floor in the order
         of an upper bound on their first triangle (through the neighbours), until no candidate left can raise it.
     batch : candidates checked per vectorised step (at most ``batch * n`` floats and 4 MB)
