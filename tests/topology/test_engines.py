@@ -85,7 +85,8 @@ def test_minimum_spanning_tree_lengths_from_single_linkage_equal_prims():
 def test_giotto_core_gives_ripser_parallels_bars_to_the_bit(threshold, maxdim):
     """The engine calls giotto-ph's compiled module itself (its package's import costs 1.2 s of scikit-learn per
     worker): the bars must be those of ``ripser_parallel`` on the same matrix, bit for bit, cut (2.5 holds about
-    two thirds of the edges, 0.6 a fiftieth) or not, on its sparse path or its dense one."""
+    two thirds of the edges, 0.6 a fiftieth) or not, on its sparse path or its dense one (these thresholds are not
+    within half a float32 step of an edge length: see the next test)."""
     from gph import ripser_parallel
 
     from layertopo.topology.engines import giotto_core
@@ -100,6 +101,23 @@ def test_giotto_core_gives_ripser_parallels_bars_to_the_bit(threshold, maxdim):
         for mine, on_the_dense_path, reference in zip(ours, dense, theirs, strict=True):
             assert np.array_equal(mine, _as_diagram(reference))
             assert np.array_equal(on_the_dense_path, mine)
+
+
+def test_the_dense_path_also_takes_edges_less_than_half_a_float32_step_above_the_threshold():
+    """A square with sides 1 and diagonals 1.2, cut just under 1.2: the sparse path leaves the diagonals out (their
+    float64 length is above the threshold) and the loop alive; the dense path compares float32 lengths, takes them
+    and fills the loop. Both are prefixes of the float32 filtration; the full filtration has the dense path's bar."""
+    side, diagonal = 1.0, 1.2
+    D = np.array(
+        [[0, side, diagonal, side], [side, 0, side, diagonal], [diagonal, side, 0, side], [side, diagonal, side, 0]]
+    )
+    threshold = diagonal - 1e-9
+    assert np.float32(threshold) == np.float32(diagonal)
+    sparse, dense, full = (
+        run_engine("giotto", D, 1, t, dense=d) for t, d in ((threshold, False), (threshold, True), (np.inf, False))
+    )
+    assert sparse[1].tolist() == [[1.0, np.inf]]
+    assert dense[1].tolist() == full[1].tolist() == [[1.0, float(np.float32(diagonal))]]
 
 
 def test_giotto_engine_falls_back_to_ripser_parallel_when_the_core_is_missing(monkeypatch):

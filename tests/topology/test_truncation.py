@@ -218,6 +218,47 @@ def test_only_a_first_cut_holding_enough_edges_takes_the_dense_path(dense_from, 
         np.testing.assert_array_equal(ours, theirs)
 
 
+def test_an_evenly_spaced_circle_whose_bound_rounds_down_in_float32_is_exact():
+    """Every tree edge of a regular polygon has the same length; when its float32 value rounds down, a count of the
+    float64 edges up to the float32 bound is 0: the ladder, built from that count, never grew (OverflowError)."""
+    t = np.linspace(0, 2 * np.pi, 450, endpoint=False)
+    X = np.c_[np.cos(t), np.sin(t)]
+    cut = persistence_diagrams(X, maxdim=1)
+    whole = persistence_diagrams(X, maxdim=1, truncate=False)
+    for ours, theirs in zip(cut.dgms, whole.dgms, strict=True):
+        np.testing.assert_array_equal(ours, theirs)
+
+
+@pytest.mark.parametrize("options", [{"growth": 1.0}, {"first_growth": 0.5}, {"floor_slack": 0.9}])
+def test_a_ladder_that_cannot_grow_is_refused(options):
+    D = squareform(pdist(CLOUDS["noisy_circle"](0)))
+    with pytest.raises(ValueError, match="never grow"):
+        truncated_diagrams(D, lambda t: run_engine("giotto", D, 1, t), **options)
+
+
+def test_persistence_diagrams_sends_a_first_cut_over_dense_from_to_the_dense_path(monkeypatch):
+    import functools
+
+    from layertopo.topology import diagrams, engines, truncation
+
+    paths = []
+    giotto = engines._giotto
+
+    def recorded(D, maxdim, threshold, n_threads, dense=False):
+        paths.append(dense)
+        return giotto(D, maxdim, threshold, n_threads, dense)
+
+    monkeypatch.setattr(engines, "_giotto", recorded)
+    monkeypatch.setitem(engines._ENGINES, "giotto", recorded)
+    X = _spheres(400, 12, 6)
+    monkeypatch.setattr(diagrams, "truncated_diagrams", functools.partial(truncation.truncated_diagrams, dense_from=0))
+    cut = persistence_diagrams(X, maxdim=1)
+    assert paths and paths[0] is True and not any(paths[1:])
+    whole = persistence_diagrams(X, maxdim=1, truncate=False)
+    for ours, theirs in zip(cut.dgms, whole.dgms, strict=True):
+        np.testing.assert_array_equal(ours, theirs)
+
+
 def test_a_cut_holding_most_edges_runs_the_full_filtration_instead():
     D = squareform(pdist(CLOUDS["gaussian_64d"](0)))
     cuts = []

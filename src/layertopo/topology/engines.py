@@ -55,8 +55,11 @@ def run_engine(
     """Diagrams of the Rips filtration of distance matrix ``D`` of shape (n, n) with ``engine``.
 
     ``dense`` (giotto-ph only; the others ignore it): run a finite ``threshold`` on the engine's dense path (the
-    whole matrix, longer edges skipped) instead of the pairs within it; the same bars. Faster when the cut holds
-    most edges and the reduction is cheap (see ``truncated_diagrams``)."""
+    whole matrix, longer edges skipped) instead of the pairs within it. The same bars, but for edges less than half
+    a float32 step above ``threshold``: the sparse path selects edges by their float64 length (``D <= threshold``),
+    the dense one by their float32 length, so it also takes those (both are prefixes of the float32 filtration;
+    ``truncated_diagrams`` is exact with either). Faster when the cut holds most edges and the reduction is cheap
+    (see ``truncated_diagrams``)."""
     if engine not in _ENGINES:
         raise ValueError(f"unknown engine {engine!r}; choose one of {list(ENGINE_NAMES)} or 'auto'")
     if engine == "mst" and maxdim > 0:

@@ -116,8 +116,15 @@ def rng_cut_levels(
         of an upper bound on their first triangle (through the neighbours), until no candidate left can raise it.
     batch : candidates checked per vectorised step (at most ``batch * n`` floats and 4 MB)
     max_candidates : give up (return None) when more edges than this are left unwitnessed by the neighbours;
-        default ``64 * n``. Extra memory: the float32 copy (4 n^2 bytes), n^2 bytes of flags, n^2 / 2 float64
-        single-linkage heights, blocks of 4 MB.
+        default ``64 * n``. Extra memory: the float32 copy (4 n^2 bytes), 2 n^2 bytes of flags, n^2 / 2 float64
+        single-linkage heights, blocks of 4 MB, and ~40 (k + 1) bytes per candidate for the upper bounds (up to
+        ~25 MB at n = 1000).
+
+    Notes
+    -----
+    Ties hide loops from the floor: an edge whose ends are first joined at exactly its length (on a lattice, say)
+    is not counted, since the single linkage does not say which of the tied edges are the tree's. The floor is
+    then lower than it could be (a run is wasted), never higher.
 
     Returns
     -------
@@ -257,16 +264,23 @@ def truncated_diagrams(
     threshold : float
         Where the filtration was cut (``inf`` when it was computed in full).
     """
+    if not (growth > 1 and first_growth > 1 and floor_slack >= 1):
+        raise ValueError(
+            f"growth and first_growth must be > 1 and floor_slack >= 1 (else the cuts may never grow), got "
+            f"growth={growth}, first_growth={first_growth}, floor_slack={floor_slack}"
+        )
     n = len(D)
-    enclosing = float(D.max(axis=1).min())  # beyond it the complex is a cone: nothing left to die
-    useful = _edges_up_to(D, enclosing)
     if n < 3:
         return run(np.inf), np.inf
+    enclosing = float(D.max(axis=1).min())  # beyond it the complex is a cone: nothing left to die
+    useful = _edges_up_to(D, enclosing)
     levels = rng_cut_levels(D, merges)
     if levels is None:  # too many edges left unwitnessed: no bound worth the search
         return run(np.inf), np.inf
     bound, floor = levels
-    base = _edges_up_to(D, bound)
+    # the edges a run at the bound holds (its threshold has the margin: a float32 bound may round the float64
+    # lengths down), at least the n - 1 of a spanning tree, so the ladder below always grows
+    base = _edges_up_to(D, bound * (1 + _MARGIN))
     cut, edges = bound, base
     sample = None
     if floor > bound:  # no cut below the floor can be complete
