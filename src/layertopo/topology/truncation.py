@@ -24,11 +24,11 @@ runs the full filtration when the cut would hold more than 90 % of the edges up 
 
 Why these numbers. On 258 clouds of 500-1000 points (the giotto-tda benchmark's and the default run's) the last
 H1 death was at or below the floor (or the bound, where higher) in 79 % of them and within 1.09x its edges in
-90 % (at most 1.33x). Replaying every
-cloud with giotto-ph's time measured at a grid of cuts, a first cut at 1.0, 1.05, 1.1, 1.15, 1.2 or 1.3 times the
-floor's edges, then 1.15, 1.25 or 1.4 times the failed cut's: 1.1 then 1.25 took the least engine time, 13.7 s,
-against 16.0 s for the ladder before the floor (the bound, skipped when its edge closes a loop, then 1.5, 4,
-8, ... times its edges) and 12.1 s for an oracle cutting at the last death. Measured side by side on the
+90 % (at most 1.33x). Replaying every cloud with giotto-ph's time measured at a grid of cuts, a first cut at
+1.0, 1.05, 1.1, 1.15, 1.2 or 1.3 times the floor's edges, then 1.15, 1.25 or 1.4 times the failed cut's: 1.1
+then 1.25 took the least engine time, 13.7 s, against about 16.0 s for the ladder before the floor (the bound,
+skipped when its edge closes a loop, modelled as the floor being above the bound, then 1.5, 4, 8, ... times its
+edges) and 12.1 s for an oracle cutting at the last death. Measured side by side on the
 benchmark's 129 clouds: engine 10.8 s -> 9.5 s, the bound and the floor included 12.3 s -> 11.1 s; the same
 diagrams. A run's cost grows faster than its edges, so on a noisy circle of 1,000 points, whose loop lives to
 77 % of the edges, a cut there still beats the dense path. ``benchmarks/truncation.py`` (medians of 5, full
