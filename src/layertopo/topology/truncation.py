@@ -33,7 +33,7 @@ benchmark's 129 clouds: engine 10.8 s -> 9.5 s, the bound and the floor included
 diagrams. A run's cost grows faster than its edges, so on a noisy circle of 1,000 points, whose loop lives to
 77 % of the edges, a cut there still beats the dense path. ``benchmarks/truncation.py`` (medians of 5, full
 time / truncated time): circle of 1,000 points 1.08x, tori of 400 and 1,000 points 2.19x and 0.97x (the torus's
-loops live to 54 % of the edges; its failed cuts cost about what the last one saves, so it reads 0.97-1.03x
+loops live to 54 % of the edges; its failed cuts cost about what the last one saves, so it reads 0.96-1.03x
 from run to run, as with the ladder before the floor), input clouds 7.13x and 10.79x, after a random ReLU layer
 2.54x and 2.25x. Earlier ladders: growing by 1.5x and stopping at half the edges made circles 0.76x and tori
 0.98x; doubling up to 90 % gave circle 1.07x, tori 2.14x and 1.09x, input clouds 3.95x and 5.29x, ReLU layer
