@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import time
 import warnings
 from dataclasses import dataclass, field
@@ -183,17 +184,12 @@ def persistence_diagrams(
         unit = engine_unit(D)  # a power of two: dividing by it is exact, and float32 engines stay in range
         if unit != 1.0:
             D, thresh = D / unit, thresh / unit
-        tree = None if merges is None else merges[:, 2] / unit
+        scaled = None if merges is None else merges / [1, 1, unit, 1]  # the heights in the engine's unit
         if truncate and maxdim == 1 and thresh == np.inf and chosen != "mst" and len(used) >= TRUNCATE_MIN_POINTS:
-            scaled = None if merges is None else np.column_stack([merges[:, :2], tree, merges[:, 3]])
-            dgms, cut = truncated_diagrams(
-                D,
-                lambda t: run_engine(chosen, D, maxdim, t, n_threads=n_threads),
-                merges=scaled,
-                run_dense=lambda t: run_engine(chosen, D, maxdim, t, n_threads=n_threads, dense=True),
-            )
-        elif chosen == "mst" and maxdim == 0 and tree is not None:
-            dgms = tree_diagrams(tree, thresh)
+            run = functools.partial(run_engine, chosen, D, maxdim, n_threads=n_threads)
+            dgms, cut = truncated_diagrams(D, run, merges=scaled, run_dense=functools.partial(run, dense=True))
+        elif chosen == "mst" and maxdim == 0 and scaled is not None:
+            dgms = tree_diagrams(scaled[:, 2], thresh)
         else:
             dgms = run_engine(chosen, D, maxdim, thresh, n_threads=n_threads)
         dgms, cut, thresh = [dgm * unit for dgm in dgms], cut * unit, thresh * unit

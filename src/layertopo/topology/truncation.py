@@ -120,16 +120,16 @@ def rng_cut_levels(
         single-linkage heights, blocks of 4 MB, and ~40 (k + 1) bytes per candidate for the upper bounds (up to
         ~25 MB at n = 1000).
 
+    Returns
+    -------
+    (bound, floor) in float32 values, floor the loop death floor or the bound if that is higher; None when it
+    gave up.
+
     Notes
     -----
     Ties hide loops from the floor: an edge whose ends are first joined at exactly its length (on a lattice, say)
     is not counted, since the single linkage does not say which of the tied edges are the tree's. The floor is
     then lower than it could be (a run is wasted), never higher.
-
-    Returns
-    -------
-    (bound, floor) in float32 values, floor the loop death floor or the bound if that is higher; None when it
-    gave up.
     """
     from scipy.cluster.hierarchy import cophenet
 
